@@ -1,0 +1,1 @@
+"""Liuhen (留痕): whole-process recording of administrative law enforcement."""

@@ -1,0 +1,79 @@
+"""The REST API (django-ninja): mounted at /api/, spec at /api/openapi.json, browsable at /api/docs.
+
+Pages and API call the same services. Domain errors become ``{"code", "message", "detail"}`` with
+the error's HTTP status; machine clients authenticate with ``Authorization: Bearer lh_<id>_<secret>``,
+people with their session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from liuhen.core.errors import DomainError
+from liuhen.org.services import api_token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = api_token_authenticate(token)  # raises TokenMalformed / TokenInvalid
+        request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """Django session; unsafe methods also need the CSRF token (X-CSRFToken header)."""
+
+    param_name = "sessionid"
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="留痕 Liuhen API",
+    version="1",
+    description="行政执法全过程记录系统接口。错误统一返回 {code, message, detail}：code 供程序判断，message 为中文说明。",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"code": "not_authenticated", "message": "未登录或令牌缺失"}, status=401)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"code": "validation_failed", "message": "请求数据不符合接口要求", "detail": {"errors": exc.errors}},
+        status=422,
+    )
+
+
+def _register_routers() -> None:
+    from liuhen.org.api import router as org_router
+    from liuhen.policy.api import router as policy_router
+
+    api.add_router("/org/", org_router)
+    api.add_router("/policy/", policy_router)
+
+
+_register_routers()

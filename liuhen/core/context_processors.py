@@ -1,0 +1,24 @@
+"""Navigation shown in the page header, filtered by what the user may do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from liuhen.org import rules
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("首页", reverse("home"))]
+    if rules.has_permission(user, rules.P_POLICY_READ):
+        items.append(("执法规则", reverse("policy:detail")))
+    if rules.has_any_permission(user, rules.P_USERS_MANAGE, rules.P_ROLES_ASSIGN, rules.P_ORG_READ):
+        items.append(("组织与用户", reverse("org:overview")))
+    if rules.has_permission(user, rules.P_AUDIT_READ):
+        items.append(("审计日志", reverse("ledger:audit")))
+    return {"nav_items": items}

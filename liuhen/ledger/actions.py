@@ -1,0 +1,33 @@
+"""The one registry of ledger action codes (past tense, ``<object>.<verb>ed``) and their labels.
+
+``ledger.record`` refuses a code that is not here, so every action in the trail has a name people
+can read.
+"""
+
+from __future__ import annotations
+
+ACTIONS: dict[str, str] = {
+    # org
+    "agency.created": "创建执法机关",
+    "department.created": "创建科室",
+    "officer.created": "登记执法人员",
+    "officer.updated": "修改执法人员信息",
+    "user.created": "创建用户",
+    "user.deactivated": "停用用户",
+    "user.reactivated": "启用用户",
+    "user.password_set": "设置密码",
+    "user.logged_in": "登录",
+    "user.logged_out": "退出登录",
+    "user.login_failed": "登录失败",
+    "role.granted": "授予角色",
+    "role.revoked": "撤销角色",
+    "api_token.issued": "签发接口令牌",
+    "api_token.revoked": "吊销接口令牌",
+    # policy
+    "calendar_day.set": "设置工作日历",
+    "demo.loaded": "载入演示数据",
+}
+
+
+def label(action: str) -> str:
+    return ACTIONS.get(action, action)

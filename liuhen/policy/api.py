@@ -1,0 +1,5 @@
+"""Policy API."""
+
+from ninja import Router
+
+router = Router(tags=["执法规则"])

@@ -1,0 +1,10 @@
+"""Policy pages."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@login_required
+def detail(request: HttpRequest) -> HttpResponse:
+    return render(request, "base.html", {})

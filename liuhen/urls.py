@@ -1,0 +1,18 @@
+"""URL map: pages per app, the API under /api/."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from liuhen.api import api
+from liuhen.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("org/", include("liuhen.org.urls")),
+    path("policy/", include("liuhen.policy.urls")),
+    path("ledger/", include("liuhen.ledger.urls")),
+    path("api/", api.urls),
+]
