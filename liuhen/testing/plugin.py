@@ -1,10 +1,45 @@
-"""Pytest plugin: shared fixtures. The clause-traceability part is added by the testing-infra work."""
+"""Pytest plugin: shared fixtures, the database banner and the ``postgres`` marker.
+
+Clause traceability (``@pytest.mark.clause``) lives in ``liuhen.testing.clauses``.
+A test marked ``@pytest.mark.postgres`` needs PostgreSQL: on any other database it is skipped with a
+visible reason; ``make test-postgres`` (scripts/with_postgres.py) runs it against a throwaway cluster.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+
+POSTGRES_SKIP_REASON = (
+    "needs PostgreSQL: runs in the PostgreSQL pass (make test-postgres, or DATABASE_URL=postgres://...); "
+    "this run uses {vendor}"
+)
+
+
+def _database_vendor() -> str:
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    return "postgresql" if "postgresql" in engine else engine.rsplit(".", 1)[-1]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    where = (db.get("HOST") or "") if _database_vendor() == "postgresql" else db.get("NAME")
+    return f"数据库 database: {_database_vendor()} ({where})"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    vendor = _database_vendor()
+    if vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason=POSTGRES_SKIP_REASON.format(vendor=vendor))
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
 
 
 @pytest.fixture
