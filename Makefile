@@ -5,9 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export LIUHEN_SHARED_DIR ?= $(abspath ../shared)
+REPO := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+# The shared reference folder (regulations/clauses.yaml): $LIUHEN_SHARED_DIR if set, else ../shared beside the repo.
+export LIUHEN_SHARED_DIR ?= $(abspath $(REPO)/../shared)
 
-.PHONY: setup run serve test test-sqlite test-postgres lint format bench clean-test
+.PHONY: setup run serve test test-sqlite test-postgres check-shared lint format bench clean-test
 
 setup: $(VENV)/.stamp node_modules/.stamp
 
@@ -34,13 +36,23 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: setup lint test-sqlite test-postgres
+# pytest's exit code passes through: 1 = tests failed, 4 = usage error (e.g. an unknown clause id),
+# 5 = no tests collected (the run says so before its last line; make fails, it never passes silently).
+test: setup check-shared lint test-sqlite test-postgres
 
-test-sqlite: setup
-	LIUHEN_TRACEABILITY_WRITE=1 $(PY) -m pytest
+check-shared:
+	@test -f "$(LIUHEN_SHARED_DIR)/regulations/clauses.yaml" || { \
+	  echo "找不到条款清单 $(LIUHEN_SHARED_DIR)/regulations/clauses.yaml: set LIUHEN_SHARED_DIR to the shared/ folder" >&2; \
+	  exit 1; }
 
-test-postgres: setup
-	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not e2e" -p no:cacheprovider
+# The whole suite on SQLite (the embedded default); writes docs/traceability.md.
+test-sqlite: setup check-shared
+	@echo "==== SQLite 测试轮 SQLite pass ===="
+	env -u DATABASE_URL LIUHEN_TRACEABILITY_WRITE=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# The suite without browser journeys on a throwaway PostgreSQL cluster (tests marked postgres run only here).
+test-postgres: setup check-shared
+	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not e2e" -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: setup
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(BENCH)
