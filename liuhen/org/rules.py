@@ -10,6 +10,7 @@ three, and none of the three holds a business role.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Protocol
 
 
@@ -105,3 +106,38 @@ def role_conflict(existing: Iterable[str], new_role: str) -> str | None:
         admin = ROLE_LABELS[sorted(held & ADMIN_ROLES)[0]]
         return f"三员分立：{admin}不能兼任业务角色{ROLE_LABELS[new_role]}"
     return None
+
+
+def token_holder_refusal(roles: Iterable[str]) -> str | None:
+    """Why a user holding ``roles`` may not get an API token (Chinese), or None.
+
+    Tokens are for machine clients (collection stations) acting as a business user; an administrator's
+    powers must never be usable without a person logging in.
+    """
+    admin = set(roles) & ADMIN_ROLES
+    if admin:
+        return f"不能为{ROLE_LABELS[sorted(admin)[0]]}签发接口令牌；接口令牌只用于采集站等业务账号"
+    return None
+
+
+# How long before expiry a certificate is flagged as expiring. A display aid, not a legal deadline.
+CERTIFICATE_WARNING_DAYS = 30
+
+
+def certificate_status(valid_from: date, valid_until: date, today: date) -> str:
+    """``not_yet_valid`` / ``expired`` / ``expiring`` (within CERTIFICATE_WARNING_DAYS) / ``valid``."""
+    if today < valid_from:
+        return "not_yet_valid"
+    if today > valid_until:
+        return "expired"
+    if (valid_until - today).days <= CERTIFICATE_WARNING_DAYS:
+        return "expiring"
+    return "valid"
+
+
+CERTIFICATE_STATUS_LABELS: dict[str, str] = {
+    "not_yet_valid": "尚未生效",
+    "expired": "已过期",
+    "expiring": "即将过期",
+    "valid": "有效",
+}

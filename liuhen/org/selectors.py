@@ -1,19 +1,29 @@
-"""Reads of the organisation, filtered by what the reader may see (one agency only)."""
+"""Reads of the organisation, filtered by what the reader may see (one agency only).
+
+Every lookup by id goes through here, so an object of another agency is simply not found.
+"""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
 from liuhen.org import rules
-from liuhen.org.models import Agency, Department, Officer, User
+from liuhen.org.errors import NotFound
+from liuhen.org.models import Agency, ApiToken, Department, Officer, User
+
+ORG_VIEW_PERMISSIONS = (rules.P_USERS_MANAGE, rules.P_ROLES_ASSIGN, rules.P_ORG_READ)
 
 
 def agency_of(user: User) -> Agency | None:
     return user.agency
 
 
+def _has_agency(user: User) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.agency_id is not None
+
+
 def users_visible_to(user: User) -> QuerySet[User]:
-    if not rules.has_any_permission(user, rules.P_USERS_MANAGE, rules.P_ROLES_ASSIGN, rules.P_ORG_READ):
+    if not _has_agency(user) or not rules.has_any_permission(user, *ORG_VIEW_PERMISSIONS):
         return User.objects.none()
     return (
         User.objects.filter(agency_id=user.agency_id)
@@ -23,13 +33,53 @@ def users_visible_to(user: User) -> QuerySet[User]:
     )
 
 
+def user_get(viewer: User, user_id: int) -> User:
+    user = users_visible_to(viewer).filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("用户不存在或无权查看")
+    return user
+
+
 def departments_visible_to(user: User) -> QuerySet[Department]:
-    if not user.is_authenticated or user.agency_id is None:
+    if not _has_agency(user):
         return Department.objects.none()
     return Department.objects.filter(agency_id=user.agency_id)
 
 
+def department_get(viewer: User, department_id: int) -> Department:
+    dept = departments_visible_to(viewer).filter(pk=department_id).first()
+    if dept is None:
+        raise NotFound("科室不存在或无权查看")
+    return dept
+
+
 def officers_visible_to(user: User) -> QuerySet[Officer]:
-    if not user.is_authenticated or user.agency_id is None:
+    if not _has_agency(user):
         return Officer.objects.none()
     return Officer.objects.filter(agency_id=user.agency_id).select_related("department")
+
+
+def officer_get(viewer: User, officer_id: int) -> Officer:
+    officer = officers_visible_to(viewer).filter(pk=officer_id).first()
+    if officer is None:
+        raise NotFound("执法人员不存在或无权查看")
+    return officer
+
+
+def officers_without_account(user: User) -> QuerySet[Officer]:
+    """Officers of the reader's agency not yet linked to a log-in account."""
+    return officers_visible_to(user).filter(user__isnull=True)
+
+
+def api_tokens_visible_to(user: User) -> QuerySet[ApiToken]:
+    """Tokens of the reader's agency; only the security administrator manages them."""
+    if not _has_agency(user) or not rules.has_permission(user, rules.P_ROLES_ASSIGN):
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(agency_id=user.agency_id).select_related("user").order_by("-created_at")
+
+
+def api_token_get(viewer: User, token_id: int) -> ApiToken:
+    token = api_tokens_visible_to(viewer).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound("接口令牌不存在或无权查看")
+    return token

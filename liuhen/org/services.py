@@ -188,6 +188,21 @@ def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
     return user
 
 
+def user_password_set(*, actor: User | None, user: User, password: str) -> User:
+    """Set a new password for ``user`` (system administrator). The ledger records that, never the password."""
+    _require(actor, rules.P_USERS_MANAGE)
+    _same_agency(actor, user.agency_id)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed("密码不符合要求：" + "；".join(exc.messages), code="password_weak") from exc
+    user.set_password(password)
+    with transaction.atomic():
+        user.save(update_fields=["password"])
+        record(actor=actor, action="user.password_set", obj_type="user", obj_id=user.pk, agency_id=user.agency_id)
+    return user
+
+
 def role_grant(*, actor: User | None, user: User, role: str) -> RoleGrant:
     """Grant a role (security administrator). Refuses combinations that break 三员分立."""
     _require(actor, rules.P_ROLES_ASSIGN)
@@ -242,6 +257,13 @@ def api_token_issue(*, actor: User | None, user: User, name: str) -> tuple[ApiTo
     """Issue a token for a machine client acting as ``user``. The full token is shown once only."""
     _require(actor, rules.P_ROLES_ASSIGN)
     _same_agency(actor, user.agency_id)
+    if why := rules.token_holder_refusal(user.role_codes):
+        raise ValidationFailed(why, code="token_holder_refused")
+    if not user.is_active:
+        raise ValidationFailed("不能为已停用的用户签发接口令牌", code="token_user_inactive")
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("令牌名称不能为空", code="token_name_required")
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -267,6 +289,8 @@ def api_token_issue(*, actor: User | None, user: User, name: str) -> tuple[ApiTo
 def api_token_revoke(*, actor: User | None, token: ApiToken) -> None:
     _require(actor, rules.P_ROLES_ASSIGN)
     _same_agency(actor, token.agency_id)
+    if token.revoked_at is not None:
+        return
     with transaction.atomic():
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -286,5 +310,7 @@ def api_token_authenticate(raw: str) -> User:
         raise TokenInvalid()
     if not token.user.is_active:
         raise TokenInvalid("令牌所属用户已停用", code="token_user_inactive")
+    if rules.token_holder_refusal(token.user.role_codes):
+        raise TokenInvalid("令牌所属用户现为管理员，令牌不再有效", code="token_holder_refused")
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
