@@ -25,6 +25,9 @@ ACTIONS: dict[str, str] = {
     "api_token.revoked": "吊销接口令牌",
     # policy
     "calendar_day.set": "设置工作日历",
+    "calendar_day.cleared": "删除工作日历条目",
+    "calendar_year.imported": "导入年度工作日历",
+    "calendar_year.confirmed": "确认年度工作日历",
     "demo.loaded": "载入演示数据",
 }
 
