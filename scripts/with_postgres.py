@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -198,45 +197,54 @@ class Cluster:
         self.root = None
 
 
-@contextlib.contextmanager
-def _signals_as_interrupts() -> Iterator[None]:
-    """SIGTERM/SIGHUP behave like Ctrl-C so that cleanup runs; the previous handlers come back afterwards."""
+class Signals:
+    """Record SIGINT/SIGTERM/SIGHUP instead of raising, so that no signal can cut the cleanup short.
 
-    def handler(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt(signum)
+    The command is started in our process group, so a terminal's Ctrl-C reaches it directly; SIGTERM
+    and SIGHUP sent to this script alone are passed on to it.
+    """
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+    HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self.child: subprocess.Popen[bytes] | None = None
+        self._previous: dict[int, object] = {}
 
-def run_command(command: list[str], env: dict[str, str]) -> int:
-    proc = subprocess.Popen(command, env=env)
-    interrupted = False
-    while True:
-        try:
-            code = proc.wait()
-            break
-        except KeyboardInterrupt as exc:
-            # Ctrl-C reaches the child too (same process group); a SIGTERM to us is passed on.
-            interrupted = True
-            signum = exc.args[0] if exc.args and isinstance(exc.args[0], int) else signal.SIGINT
+    def __enter__(self) -> Signals:
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in self.HANDLED}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, old in self._previous.items():
+            signal.signal(sig, old)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        self.received.append(signum)
+        if self.child is not None and signum != signal.SIGINT:
+            self.forward(signum)
+
+    def forward(self, signum: int) -> None:
+        if self.child is not None:
             with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signum)
-            try:
-                code = proc.wait(timeout=30)
-                break
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            except KeyboardInterrupt:
-                proc.kill()
+                self.child.send_signal(signum)
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.received[0] if self.received else 0
+
+
+def run_command(command: list[str], env: dict[str, str], signals: Signals) -> int:
+    if signals.received:  # interrupted while the cluster was starting: do not start the command
+        return signals.exit_code
+    signals.child = proc = subprocess.Popen(command, env=env)
+    if signals.received:  # a signal between the check above and now may have missed the child
+        signals.forward(signals.received[0])
+    code = proc.wait()
     if code < 0:
         return 128 - code
-    if interrupted and code == 0:
-        return 130
+    if code == 0 and signals.received:
+        return signals.exit_code
     return code
 
 
@@ -250,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("no command given: scripts/with_postgres.py -- COMMAND [ARG ...]")
 
     cluster: Cluster | None = None
-    with _signals_as_interrupts():
+    with Signals() as signals:
         try:
             cluster = Cluster(find_bindir())
             started_at = time.monotonic()
@@ -261,21 +269,13 @@ def main(argv: list[str] | None = None) -> int:
                     f" (started in {time.monotonic() - started_at:.1f}s) ====",
                     flush=True,
                 )
-            return run_command(command, cluster.env())
+            return run_command(command, cluster.env(), signals)
         except PostgresError as exc:
             print(f"with_postgres: {exc}", file=sys.stderr)
-            return SETUP_FAILED
-        except KeyboardInterrupt:
-            return 130
+            return signals.exit_code or SETUP_FAILED
         finally:
             if cluster is not None:
-                # A second Ctrl-C must not leave a running server and its files behind.
-                previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-                try:
-                    cluster.stop()
-                finally:
-                    for sig, old in previous.items():
-                        signal.signal(sig, old)
+                cluster.stop()
 
 
 if __name__ == "__main__":

@@ -334,7 +334,10 @@ class ClausePlugin:
             return
         reason = self._whole_suite_reason(session, exitstatus)
         if reason is None and not self.tracker.catalogue:
-            reason = "no clause-marked tests were collected"
+            try:
+                self._load()
+            except CatalogueError:
+                reason = "the clause catalogue was not found"
         if reason is not None:
             self.tracker.write_skipped_reason = reason
             return
