@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",  # self-hosted Swagger UI at /api/docs (the CDN version breaks the CSP)
     "django_tasks",
     "django_tasks_db",
     "liuhen.core",
