@@ -72,7 +72,12 @@ def load_catalogue(path: Path) -> dict[str, Clause]:
 def short_rule(rule: str, limit: int = 60) -> str:
     """The rule's first sentence, cut to ``limit`` characters, one line, safe inside a Markdown table."""
     text = " ".join(rule.split())
-    first = re.split(r"(?<=[。；])", text, maxsplit=1)[0]
+    first, depth = text, 0
+    for at, char in enumerate(text):
+        depth += (char in "（(") - (char in "）)")
+        if char in "。；" and depth <= 0:
+            first = text[: at + 1]
+            break
     if len(first) > limit:
         first = first[: limit - 1] + "…"
     return first.replace("|", "\\|")

@@ -240,4 +240,5 @@ def test_default_catalogue__is_settings_shared_dir(settings, tmp_path):
 
 def test_short_rule__first_sentence_capped():
     assert clauses.short_rule("甲。乙。") == "甲。"
+    assert clauses.short_rule("甲（乙；丙）丁；戊。") == "甲（乙；丙）丁；"
     assert clauses.short_rule("长" * 80, limit=10) == "长" * 9 + "…"
