@@ -135,15 +135,20 @@ def scan_sources(rootpath: Path, ids: list[str]) -> dict[str, list[str]]:
 
 
 def _walk_yaml(node: object, where: tuple[str, ...], ids: set[str], out: dict[str, set[str]]) -> None:
-    """Collect the entry path (without the clause key itself, list indexes dropped) of every value equal to an id."""
+    """Collect the entry path (without the clause key itself) of every value equal to an id."""
     if isinstance(node, dict):
         for key, value in node.items():
             _walk_yaml(value, (*where, str(key)), ids, out)
     elif isinstance(node, list):
         for value in node:
-            _walk_yaml(value, where, ids, out)
+            # A list entry with an id names itself: av_checklist[coercive_measures].
+            ident = next((value[k] for k in ("id", "code") if isinstance(value, dict) and k in value), None)
+            if ident is not None and where:
+                _walk_yaml(value, (*where[:-1], f"{where[-1]}[{ident}]"), ids, out)
+            else:
+                _walk_yaml(value, where, ids, out)
     elif isinstance(node, str) and node in ids:
-        entry = [part for part in where if not re.fullmatch(r"clauses?(_ids?)?|clause_id", part)]
+        entry = [part for part in where if not re.fullmatch(r"(\w+_)?clauses?(_ids?)?", part)]
         out.setdefault(node, set()).add(".".join(entry) or "(top level)")
 
 

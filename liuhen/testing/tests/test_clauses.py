@@ -190,7 +190,7 @@ def test_traceability_file__written_on_whole_suite_deterministically(suite, monk
     assert list(rows) == ["`av-keep`", "`av-keep-longer`", "`doc-sign`"]
     assert "音像记录资料应当保存不少于六个月。 |" in rows["`av-keep`"]  # first sentence only
     assert "`test_a.py::test_keeps` ✅ 通过" in rows["`av-keep`"]
-    assert "`policies/xg.yaml: documents, retention.av_min_months`" in rows["`av-keep`"]
+    assert "`policies/xg.yaml: documents[decision], retention.av_min_months`" in rows["`av-keep`"]
     assert "liuhen/media" not in rows["`av-keep`"]  # a longer id and test files are not implementations
     assert "`liuhen/media/retention.py`" in rows["`av-keep-longer`"]
     assert "| — |" in rows["`av-keep-longer`"]  # a failing test: not proven
