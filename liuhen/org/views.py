@@ -38,7 +38,8 @@ DENIED = {
 
 def _need(request: HttpRequest, *perms: str) -> None:
     if not rules.has_any_permission(request.user, *perms):
-        raise PermissionDenied(DENIED.get(perms[0], "您的角色无权访问组织与用户管理"))
+        reason = DENIED.get(perms[0]) if len(perms) == 1 else None
+        raise PermissionDenied(reason or "您的角色无权访问组织与用户管理")
 
 
 def _lookup(fn: Callable[..., Any], request: HttpRequest, pk: int) -> Any:
