@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "liuhen.core",
     "liuhen.ledger",
+    "liuhen.ledger.blobstore",
     "liuhen.org",
     "liuhen.policy",
 ]
@@ -180,7 +181,25 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Blob store (liuhen.ledger.blobstore): "local" files under LIUHEN_BLOB_DIR (default DATA_DIR/blobs), or "s3"
+# (any S3-compatible store; object-lock retention of LIUHEN_S3_OBJECT_LOCK_DAYS where the bucket has object lock).
+LIUHEN_STORAGE = os.environ.get("LIUHEN_STORAGE", "local")
+LIUHEN_BLOB_DIR = Path(os.environ.get("LIUHEN_BLOB_DIR", DATA_DIR / "blobs")).resolve()
+LIUHEN_S3_ENDPOINT = os.environ.get("LIUHEN_S3_ENDPOINT", "")
+LIUHEN_S3_BUCKET = os.environ.get("LIUHEN_S3_BUCKET", "")
+LIUHEN_S3_ACCESS_KEY = os.environ.get("LIUHEN_S3_ACCESS_KEY", "")
+LIUHEN_S3_SECRET_KEY = os.environ.get("LIUHEN_S3_SECRET_KEY", "")
+LIUHEN_S3_REGION = os.environ.get("LIUHEN_S3_REGION", "us-east-1")
+LIUHEN_S3_OBJECT_LOCK_DAYS = int(os.environ.get("LIUHEN_S3_OBJECT_LOCK_DAYS", "0"))
+LIUHEN_S3_OBJECT_LOCK_MODE = os.environ.get("LIUHEN_S3_OBJECT_LOCK_MODE", "COMPLIANCE")
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Ledger checkpoints (liuhen.ledger): signed every N events or T minutes after the first unsigned one;
+# the origin line names this deployment's log (no spaces, no "+").
+LIUHEN_CHECKPOINT_EVERY_EVENTS = int(os.environ.get("LIUHEN_CHECKPOINT_EVERY_EVENTS", "1000"))
+LIUHEN_CHECKPOINT_EVERY_MINUTES = float(os.environ.get("LIUHEN_CHECKPOINT_EVERY_MINUTES", "10"))
+LIUHEN_LEDGER_ORIGIN = os.environ.get("LIUHEN_LEDGER_ORIGIN", "liuhen.local/ledger")
 
 LOGGING = {
     "version": 1,

@@ -25,10 +25,17 @@ ACTIONS: dict[str, str] = {
     "api_token.revoked": "吊销接口令牌",
     # policy
     "calendar_day.set": "设置工作日历",
+    "policy_profile.registered": "登记执法规则配置版本",
     "calendar_day.cleared": "删除工作日历条目",
     "calendar_year.imported": "导入年度工作日历",
     "calendar_year.confirmed": "确认年度工作日历",
     "demo.loaded": "载入演示数据",
+    # ledger
+    "ledger.checkpoint_signed": "签署账本检查点",
+    "ledger.proof_exported": "导出账本存在性证明",
+    "ledger.verified": "完成完整性核验",
+    # ledger: blob store
+    "blob.stored": "存入原始文件",
 }
 
 
