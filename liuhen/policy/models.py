@@ -34,3 +34,27 @@ class CalendarYear(models.Model):
     class Meta:
         verbose_name = "已录入年度"
         ordering = ["year"]
+
+
+class ProfileSnapshot(models.Model):
+    """One version of a policy profile as first seen; cases pin the version they were opened under.
+
+    Written only through :func:`liuhen.policy.snapshots.profile_snapshot_register`, which records a
+    ledger event. A version's content never changes: a different digest under the same version is refused.
+    """
+
+    profile_id = models.CharField("配置编号", max_length=64)
+    version = models.CharField("版本", max_length=32)
+    sha256 = models.CharField("内容摘要（SHA-256）", max_length=64)
+    content = models.JSONField("配置内容（规范化）")
+    recorded_at = models.DateTimeField("首次登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "执法规则配置版本"
+        ordering = ["profile_id", "recorded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile_id", "version"], name="profile_snapshot_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile_id} v{self.version}"

@@ -1,0 +1,400 @@
+"""The typed shape of a policy profile (政策配置): one agency's rules for whole-process recording, as data.
+
+Clauses flow-recording-plan-per-type and av-matter-list: for every enforcement type its general and
+special stages, the documents each stage needs and whether audio-video recording is mandatory,
+recommended or optional there; plus every deadline, retention rule and the recording notice wording.
+
+Every model refuses unknown keys (``extra="forbid"``) so that a misspelt key is an error, not a
+silently ignored rule. Checks that span sections (a stage or document type that is referred to must
+exist, clause ids must be in the catalogue) live in :mod:`liuhen.policy.loader`. Later issues grow
+the schema by adding optional fields with defaults here; profiles written before keep loading.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+ENFORCEMENT_TYPES: dict[str, str] = {
+    "penalty": "行政处罚",
+    "inspection": "行政检查",
+    "coercion": "行政强制",
+    "licensing": "行政许可",
+    "confirmation": "行政确认",
+}
+AV_LEVELS: dict[str, str] = {"mandatory": "必须", "recommended": "建议", "optional": "可选"}
+DEADLINE_UNITS: dict[str, str] = {"working_days": "个工作日", "calendar_days": "日"}
+RETENTION_UNITS: dict[str, str] = {"months": "个月", "years": "年"}
+KEEP_CLASSES: dict[str, str] = {
+    "permanent": "永久保存",
+    "long_term": "长期保存",
+    "with_case_file": "随案卷按档案保存期限保存",
+}
+BASES: dict[str, str] = {
+    "seed": "本机关制度规定",
+    "baseline": "本机关制度未规定，按国家基线",
+    "law": "按法律法规规定",
+    "silent": "本机关制度未规定",
+}
+# Events that lengthen retention (issue 7); the archive app maps recorded facts onto these codes.
+RETENTION_EVENTS: dict[str, str] = {
+    "used_as_evidence": "作为证据使用",
+    "obstruction": "当事人或现场人员阻碍执法、妨碍公务",
+    "dispute_complaint_petition": "当事人有异议或投诉、上访",
+    "major_incident": "处置重大突发事件、群体性事件",
+    "major_complex_matter": "重大、疑难、复杂的执法活动",
+    "other": "其他需要延长保存的情形",
+}
+# Roles that may approve (codes of liuhen.org.rules.Role); kept here as data so profiles can name them.
+APPROVER_ROLES: dict[str, str] = {
+    "department_head": "科室负责人",
+    "agency_head": "机关负责人",
+    "legal_reviewer": "法制审核人员",
+    "records_keeper": "档案管理员",
+}
+SIGNERS: dict[str, str] = {
+    "officer": "执法人员",
+    "party": "当事人",
+    "witness": "见证人",
+    "recipient": "受送达人",
+    "interviewee": "被询问人",
+    "approver": "审批人",
+    "expert": "专家",
+    "deliverer": "送达人",
+}
+
+_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+_PROFILE_ID = re.compile(r"^[a-z][a-z0-9-]*$")
+_CLAUSE_ID = re.compile(r"^[a-z]+(-[a-z0-9]+)+$")
+
+
+def _one_of(allowed: dict[str, str]) -> Any:
+    choices = "/".join(allowed)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise PydanticCustomError(
+                "unknown_value", '未知取值 "{value}"，应为 {choices}', {"value": value, "choices": choices}
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _pattern(regex: re.Pattern[str], what: str) -> Any:
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise PydanticCustomError("bad_code", '{what} "{value}" 格式不对', {"what": what, "value": value})
+        return value
+
+    return AfterValidator(check)
+
+
+EnforcementTypeCode = Annotated[str, _one_of(ENFORCEMENT_TYPES)]
+AvLevel = Annotated[str, _one_of(AV_LEVELS)]
+DeadlineUnit = Annotated[str, _one_of(DEADLINE_UNITS)]
+RetentionUnit = Annotated[str, _one_of(RETENTION_UNITS)]
+KeepClass = Annotated[str, _one_of(KEEP_CLASSES)]
+Basis = Annotated[str, _one_of(BASES)]
+RetentionEvent = Annotated[str, _one_of(RETENTION_EVENTS)]
+ApproverRole = Annotated[str, _one_of(APPROVER_ROLES)]
+Signer = Annotated[str, _one_of(SIGNERS)]
+Slug = Annotated[str, _pattern(_SLUG, "代码")]
+ClauseId = Annotated[str, _pattern(_CLAUSE_ID, "条款编号")]
+NonNegative = Annotated[int, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cited(Strict):
+    """An entry that may come from clauses of ``shared/regulations/clauses.yaml``."""
+
+    clauses: list[ClauseId] = []
+    note: str = ""
+
+
+# ---------------------------------------------------------------- documents (文书目录)
+
+
+class DocumentField(Strict):
+    id: Slug
+    label: str
+    required: bool = True
+    clauses: list[ClauseId] = []
+
+
+class DocumentType(Cited):
+    """One form of the agency's standard set (制式文书). Issue 5 adds layout and signing rules."""
+
+    name: str
+    form_no: str = ""  # number in the agency's set, e.g. "文化市场执法文书格式 3"
+    fields: list[DocumentField] = []
+    signers: list[Signer] = []
+    names_officers: bool = False  # officers' number, names, certificate numbers and their showing
+
+    @model_validator(mode="after")
+    def _unique_fields(self) -> DocumentType:
+        seen: set[str] = set()
+        for f in self.fields:
+            if f.id in seen:
+                raise PydanticCustomError("duplicate", '字段代码 "{id}" 重复', {"id": f.id})
+            seen.add(f.id)
+        return self
+
+
+# ---------------------------------------------------------------- procedure (程序环节)
+
+
+class Stage(Cited):
+    """A general stage (一般程序环节) of an enforcement type, in order."""
+
+    id: Slug
+    name: str
+    documents: list[Slug] = []  # document type codes the stage always needs
+    documents_if_applicable: list[Slug] = []  # made when the situation arises (e.g. 抽样 -> 抽样取证凭证)
+    av: AvLevel = "optional"  # 音像记录事项清单: mandatory / recommended / optional
+    av_clauses: list[ClauseId] = []
+    av_content: list[str] = []  # what the recording must show (重点摄录内容)
+    basis: Basis = "seed"  # "baseline" where the seed does not name this stage
+
+    @model_validator(mode="after")
+    def _baseline_is_said(self) -> Stage:
+        if self.basis != "seed" and not self.note:
+            raise PydanticCustomError("note_required", "环节不是出自本机关制度时须在 note 中说明")
+        return self
+
+
+class SpecialStage(Stage):
+    """A special stage (特别程序环节) entered from some general stages and left back to the process."""
+
+    enter_from: list[Slug] = Field(min_length=1)  # general stage ids where it may be entered
+    pauses_deadlines: bool = False  # suspension (中止): deadlines stop running until it ends
+    moves_deadlines: bool = False  # extension (延期): deadlines move, with approval
+
+
+class SummaryProcedure(Cited):
+    """简易程序: whether the type may be decided on the spot, and what must then be recorded."""
+
+    allowed: bool
+    basis: Basis = "seed"
+    must_record: list[str] = []
+    av: AvLevel = "optional"
+    av_condition: str = ""  # e.g. "容易引起争议的"
+
+
+class EnforcementType(Cited):
+    starts_at: str  # the event where the whole process begins (程序启动)
+    stages: list[Stage] = Field(min_length=1)
+    special_stages: list[SpecialStage] = []
+    summary_procedure: SummaryProcedure = SummaryProcedure(allowed=False, basis="silent")
+    stage_list_basis: Basis = "seed"  # whether the seed names the stages or they follow the baseline
+
+
+# ---------------------------------------------------------------- AV (音像记录)
+
+
+class AvChecklistItem(Cited):
+    """A situation in the 音像记录事项清单 that is not a whole stage (留置送达, 当事人不配合, ...)."""
+
+    id: Slug
+    name: str
+    level: AvLevel
+    stages: list[str] = []  # "<type>.<stage id>" where the situation arises
+    delivery_method: str = ""  # GLOSSARY delivery code where the item is a way of delivery
+    condition: str = ""  # when it applies, in the seed's words
+    content: list[str] = []
+
+
+class OpeningStatement(Cited):
+    required: bool
+    items: list[str] = []  # what is said when recording starts
+
+
+class RecordingNotice(Cited):
+    """告知规范用语: the words officers say to tell the party they are being recorded."""
+
+    required: bool
+    text: str | None = None  # verbatim from the seed where it gives one
+    verbatim: bool = False
+    basis: Basis = "seed"
+
+    @model_validator(mode="after")
+    def _text_or_note(self) -> RecordingNotice:
+        if self.text is None and not self.note:
+            raise PydanticCustomError("note_required", "未给出告知用语时须在 note 中说明原因")
+        return self
+
+
+class AvRequirement(Cited):
+    id: Slug
+    text: str
+
+
+_AV_RULE_FLAGS = (
+    "continuous",
+    "interruption_explained",
+    "pre_use_check",
+    "offsite_backup",
+    "failure_report_to_superior",
+)
+
+
+class AvRules(Cited):
+    """How recordings are made and kept, beyond which stages need them (issue 6 reads these)."""
+
+    opening_statement: OpeningStatement = OpeningStatement(required=False, note="本机关制度未规定")
+    continuous: bool = False  # no gaps within one site (av-continuous)
+    interruption_explained: bool = False  # spoken on resuming, or written when it could not resume
+    pre_use_check: bool = False  # function, battery, storage, clock before use
+    tagging_fields: list[str] = []  # what each stored recording is labelled with
+    offsite_backup: bool = False
+    failure_report_to_superior: bool = False
+    clause_map: dict[str, list[ClauseId]] = {}  # flag name above -> clauses it comes from
+    requirements: list[AvRequirement] = []  # further rules in the seed's words
+
+    @model_validator(mode="after")
+    def _known_flags(self) -> AvRules:
+        for key in self.clause_map:
+            if key not in (*_AV_RULE_FLAGS, "tagging_fields"):
+                raise PydanticCustomError(
+                    "unknown_value",
+                    '未知取值 "{value}"，应为 {choices}',
+                    {"value": key, "choices": "/".join((*_AV_RULE_FLAGS, "tagging_fields"))},
+                )
+        return self
+
+
+# ---------------------------------------------------------------- deadlines and retention
+
+
+class Deadline(Cited):
+    """A number of days with its unit, counted from an event. ``value`` null means the seed is silent."""
+
+    label: str
+    value: NonNegative | None
+    unit: DeadlineUnit
+    counted_from: str
+    basis: Basis = "seed"
+
+    @model_validator(mode="after")
+    def _silence_is_explicit(self) -> Deadline:
+        if self.value is None and self.basis != "silent":
+            raise PydanticCustomError("silent_basis", "未给出数值（null）时 basis 须为 silent")
+        if self.value is not None and self.basis == "silent":
+            raise PydanticCustomError("silent_basis", "basis 为 silent 时 value 须为 null")
+        if self.basis in ("silent", "baseline", "law") and not self.note:
+            raise PydanticCustomError("note_required", "数值不是出自本机关制度时须在 note 中说明")
+        return self
+
+
+class Deadlines(Strict):
+    av_upload: Deadline
+    av_upload_after_return: Deadline
+    archiving: Deadline
+    filing_makeup: Deadline
+    others: dict[Slug, Deadline] = {}
+
+
+class Period(Cited):
+    label: str
+    value: NonNegative | None
+    unit: RetentionUnit
+    minimum: bool = True  # "不少于"
+    basis: Basis = "seed"
+
+    @model_validator(mode="after")
+    def _silence_is_explicit(self) -> Period:
+        if (self.value is None) != (self.basis in ("silent", "law")):
+            raise PydanticCustomError("silent_basis", "value 为 null 当且仅当 basis 为 silent 或 law")
+        if self.basis in ("silent", "baseline", "law") and not self.note:
+            raise PydanticCustomError("note_required", "数值不是出自本机关制度时须在 note 中说明")
+        return self
+
+    def in_months(self) -> int | None:
+        if self.value is None:
+            return None
+        return self.value * 12 if self.unit == "years" else self.value
+
+
+class RetentionTrigger(Cited):
+    event: RetentionEvent
+    label: str
+    keep: KeepClass
+    applies_to: list[Annotated[str, _one_of({"av": "音像记录", "text": "文字记录", "all": "全部记录"})]] = ["av"]
+
+
+class EvidenceDisc(Cited):
+    """AV used as evidence goes onto a disc with a written statement (arch-av-evidence-disc)."""
+
+    required: bool = False
+    statement_fields: list[str] = []  # 制作人、提取人、提取时间 ...
+    retention_follows_case_file: bool = False
+
+
+class Retention(Strict):
+    av_stored_min: Period
+    case_file: Period
+    evidence_disc: EvidenceDisc = EvidenceDisc(note="本机关制度未规定")
+    triggers: list[RetentionTrigger] = []
+    electronic_data: Cited | None = None
+
+
+# ---------------------------------------------------------------- filing and access
+
+
+class Filing(Cited):
+    """立案（程序启动）审批: the form, its required fields, who approves."""
+
+    form: Slug
+    required_fields: list[Slug] = []
+    approvers: list[ApproverRole] = []
+    approver_label: str = ""
+    basis: Basis = "seed"
+    makeup_allowed: bool = False  # special cases may start first and file within deadlines.filing_makeup
+    not_filed_notice_to: list[str] = []  # complainant / informant / referring_agency
+
+
+class AccessRule(Cited):
+    id: Slug
+    text: str
+
+
+# ---------------------------------------------------------------- the profile
+
+
+class Profile(Strict):
+    id: Annotated[str, _pattern(_PROFILE_ID, "配置编号")]
+    version: Annotated[str, Field(min_length=1)]
+    agency_name: str
+    regulation_title: str
+    source_seed: str | None  # file in shared/seeds/, None for the national baseline
+    baseline: str | None = None  # the profile whose values are taken where basis is "baseline"
+    summary: str = ""
+    record_forms: Cited = Cited()
+    enforcement_types: dict[EnforcementTypeCode, EnforcementType] = Field(min_length=1)
+    document_types: dict[Slug, DocumentType] = {}
+    av_checklist: list[AvChecklistItem] = []
+    av_rules: AvRules = AvRules()
+    recording_notice: RecordingNotice
+    deadlines: Deadlines
+    retention: Retention
+    filing: Filing | None = None
+    access: list[AccessRule] = []
+
+    def stage(self, enforcement_type: str, stage_id: str) -> Stage | None:
+        et = self.enforcement_types.get(enforcement_type)
+        if et is None:
+            return None
+        for s in [*et.stages, *et.special_stages]:
+            if s.id == stage_id:
+                return s
+        return None
+
+    def av_level(self, enforcement_type: str, stage_id: str) -> str | None:
+        s = self.stage(enforcement_type, stage_id)
+        return s.av if s else None

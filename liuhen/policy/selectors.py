@@ -1,0 +1,162 @@
+"""Reads of policy profiles, filtered by who may read them, and shaped for the policy page.
+
+Officers read their own agency's rules (permission ``policy.read``); a profile is regulation data,
+not case data, so any reader with that permission may also read any profile by id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from liuhen.core.errors import PermissionDenied
+from liuhen.org import rules
+from liuhen.policy.errors import ProfileNotFound
+from liuhen.policy.loader import get_profile, profile_digest
+from liuhen.policy.schema import (
+    APPROVER_ROLES,
+    AV_LEVELS,
+    BASES,
+    DEADLINE_UNITS,
+    ENFORCEMENT_TYPES,
+    KEEP_CLASSES,
+    RETENTION_EVENTS,
+    RETENTION_UNITS,
+    Deadline,
+    Period,
+    Profile,
+)
+
+
+def _require_read(user: Any) -> None:
+    if not rules.has_permission(user, rules.P_POLICY_READ):
+        raise PermissionDenied("无权查看执法规则（需要权限 policy.read）")
+
+
+def profile_for_user(user: Any) -> Profile:
+    """The profile of the user's agency."""
+    _require_read(user)
+    agency = getattr(user, "agency", None)
+    if agency is None:
+        raise ProfileNotFound("当前用户不属于任何执法机关，没有适用的执法规则配置")
+    return get_profile(agency.profile_id)
+
+
+def profile_by_id(user: Any, profile_id: str) -> Profile:
+    _require_read(user)
+    return get_profile(profile_id)
+
+
+# ---------------------------------------------------------------- readable Chinese
+
+
+def deadline_text(d: Deadline) -> str:
+    if d.value is None:
+        return "未规定"
+    return f"{d.value} {DEADLINE_UNITS[d.unit]}"
+
+
+def period_text(p: Period) -> str:
+    if p.value is None:
+        return "未规定年限"
+    return f"{'不少于' if p.minimum else ''}{p.value} {RETENTION_UNITS[p.unit]}"
+
+
+@dataclass(frozen=True)
+class Labels:
+    types: dict[str, str]
+    av: dict[str, str]
+    bases: dict[str, str]
+    keep: dict[str, str]
+    events: dict[str, str]
+    approvers: dict[str, str]
+
+
+LABELS = Labels(ENFORCEMENT_TYPES, AV_LEVELS, BASES, KEEP_CLASSES, RETENTION_EVENTS, APPROVER_ROLES)
+
+
+def profile_page(profile: Profile) -> dict[str, Any]:
+    """Everything the policy page shows, already in Chinese words; the template only lays it out."""
+    docs = profile.document_types
+
+    def doc_names(codes: list[str]) -> list[dict[str, str]]:
+        return [{"code": c, "name": docs[c].name if c in docs else c} for c in codes]
+
+    def stage_view(s: Any, special: bool) -> dict[str, Any]:
+        return {
+            "s": s,
+            "av_label": AV_LEVELS[s.av],
+            "documents": doc_names(s.documents),
+            "documents_if_applicable": doc_names(s.documents_if_applicable),
+            "enter_from": [_stage_name(profile, type_code, x) for x in getattr(s, "enter_from", [])] if special else [],
+        }
+
+    types = []
+    for type_code, et in profile.enforcement_types.items():
+        types.append(
+            {
+                "code": type_code,
+                "label": ENFORCEMENT_TYPES[type_code],
+                "et": et,
+                "stages": [stage_view(s, False) for s in et.stages],
+                "special_stages": [stage_view(s, True) for s in et.special_stages],
+                "summary_av_label": AV_LEVELS[et.summary_procedure.av],
+            }
+        )
+    checklist = [
+        {
+            "item": i,
+            "level_label": AV_LEVELS[i.level],
+            "stages": [_stage_ref_name(profile, ref) for ref in i.stages],
+        }
+        for i in profile.av_checklist
+    ]
+    dl = profile.deadlines
+    deadlines = [
+        {"key": k, "d": d, "text": deadline_text(d), "basis": BASES[d.basis]}
+        for k, d in (
+            ("av_upload", dl.av_upload),
+            ("av_upload_after_return", dl.av_upload_after_return),
+            ("archiving", dl.archiving),
+            ("filing_makeup", dl.filing_makeup),
+            *sorted(dl.others.items()),
+        )
+    ]
+    r = profile.retention
+    periods = [{"p": p, "text": period_text(p), "basis": BASES[p.basis]} for p in (r.av_stored_min, r.case_file)]
+    filing = None
+    if profile.filing is not None:
+        form = docs.get(profile.filing.form)
+        labels = {f.id: f.label for f in form.fields} if form else {}
+        filing = {
+            "f": profile.filing,
+            "form_name": form.name if form else profile.filing.form,
+            "fields": [{"id": fid, "label": labels.get(fid, fid)} for fid in profile.filing.required_fields],
+            "approvers": [APPROVER_ROLES[a] for a in profile.filing.approvers],
+            "basis": BASES[profile.filing.basis],
+        }
+    return {
+        "profile": profile,
+        "sha256": profile_digest(profile),
+        "types": types,
+        "checklist": checklist,
+        "deadlines": deadlines,
+        "periods": periods,
+        "retention": r,
+        "triggers": [{"t": t, "keep": KEEP_CLASSES[t.keep], "event": RETENTION_EVENTS[t.event]} for t in r.triggers],
+        "notice": profile.recording_notice,
+        "av_rules": profile.av_rules,
+        "filing": filing,
+        "access": profile.access,
+        "documents": sorted(docs.items(), key=lambda kv: kv[1].name),
+    }
+
+
+def _stage_name(profile: Profile, type_code: str, stage_id: str) -> str:
+    s = profile.stage(type_code, stage_id)
+    return s.name if s else stage_id
+
+
+def _stage_ref_name(profile: Profile, ref: str) -> str:
+    type_code, _, stage_id = ref.partition(".")
+    return f"{ENFORCEMENT_TYPES.get(type_code, type_code)}·{_stage_name(profile, type_code, stage_id)}"
