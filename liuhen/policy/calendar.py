@@ -229,6 +229,8 @@ class YearStatus:
 
     @property
     def label(self) -> str:
+        if self.source is YearSource.UNKNOWN and (self.holidays_entered or self.makeup_days_entered):
+            return "已录入部分日期，未确认（按暂定计算）"
         return YEAR_SOURCE_LABELS[self.source]
 
     @property
