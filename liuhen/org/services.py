@@ -151,6 +151,8 @@ def user_create(
     for related in (department, officer):
         if related is not None and related.agency_id != agency.pk:
             raise CrossAgency("科室或执法人员不属于该执法机关")
+    if officer is not None and User.objects.filter(officer=officer).exists():
+        raise ValidationFailed(f"执法人员 {officer.name} 已有登录账号", code="officer_has_account")
     user = User(username=username, display_name=display_name, agency=agency, department=department, officer=officer)
     try:
         validate_password(password, user)
@@ -158,7 +160,11 @@ def user_create(
         raise ValidationFailed("密码不符合要求：" + "；".join(exc.messages), code="password_weak") from exc
     user.set_password(password)
     with transaction.atomic():
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError as exc:  # a concurrent create took the name or the officer first
+            raise ValidationFailed(f"用户名 {username} 或所选执法人员已被占用", code="username_taken") from exc
         record(
             actor=actor,
             action="user.created",

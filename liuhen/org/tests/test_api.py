@@ -219,3 +219,56 @@ def test_openapi_spec_is_in_chinese(client, db):
     paths = spec["paths"]
     assert paths["/api/org/users"]["post"]["summary"] == "新建用户"
     assert paths["/api/org/users/{user_id}/tokens"]["post"]["summary"] == "签发接口令牌"
+
+
+def test_user_create__officer_who_already_has_an_account_is_refused(client, agency, make_user):
+    sysadmin = make_user(agency, Role.SYSTEM_ADMIN)
+    holder = make_user(agency, Role.OFFICER)
+    client.force_login(sysadmin)
+    r = client.post(
+        "/api/org/users",
+        {
+            "username": "dup.officer",
+            "display_name": "x",
+            "password": "Dupofficer-2026",
+            "officer_id": holder.officer_id,
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r.json()["code"] == "officer_has_account"
+    assert not User.objects.filter(username="dup.officer").exists()
+
+
+def test_officer_create__department_of_another_agency_is_not_found(client, agency, other_agency, make_user):
+    sysadmin = make_user(agency, Role.SYSTEM_ADMIN)
+    client.force_login(sysadmin)
+    r = client.post(
+        "/api/org/officers",
+        {
+            "department_id": other_agency.departments.first().pk,
+            "name": "越界",
+            "certificate_no": "API-X1",
+            "certificate_issuer": "某市人民政府",
+            "certificate_valid_from": "2025-01-01",
+            "certificate_valid_until": "2029-12-31",
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 404
+
+
+def test_officer_create__end_before_start_is_refused_in_chinese(client, agency, make_user):
+    client.force_login(make_user(agency, Role.SYSTEM_ADMIN))
+    r = client.post(
+        "/api/org/officers",
+        {
+            "name": "倒挂",
+            "certificate_no": "API-X2",
+            "certificate_issuer": "某市人民政府",
+            "certificate_valid_from": "2029-01-01",
+            "certificate_valid_until": "2025-12-31",
+        },
+        content_type="application/json",
+    )
+    assert r.status_code == 422
+    assert r.json() == {"code": "certificate_dates_invalid", "message": "执法证件有效期止不能早于有效期起"}

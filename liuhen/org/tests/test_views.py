@@ -283,3 +283,16 @@ def test_plain_officer_gets_chinese_403_on_org_page(client, agency, make_user):
 def test_anonymous_is_sent_to_login(client, db):
     r = client.get("/org/")
     assert r.status_code == 302 and r["Location"].startswith("/login/?next=/org/")
+
+
+def test_deactivated_user_is_logged_out_at_once(client, agency, make_user):
+    from django.test import Client
+
+    sysadmin = make_user(agency, Role.SYSTEM_ADMIN)
+    target = make_user(agency, Role.OFFICER)
+    victim = Client()
+    victim.force_login(target)
+    assert victim.get("/").status_code == 200
+
+    _client_for(client, sysadmin).post(f"/org/users/{target.pk}/active/", {"active": "0"})
+    assert victim.get("/").status_code == 302
