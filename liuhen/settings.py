@@ -144,6 +144,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Behind HTTPS only: browsers then refuse plain HTTP to this host for a year.
+SECURE_HSTS_SECONDS = 31536000 if SECURE_HTTPS else 0
 
 # Content-Security-Policy: nothing from any outside origin.
 CONTENT_SECURITY_POLICY = {

@@ -194,3 +194,20 @@ def test_logout_is_in_the_ledger(client, agency, make_user):
     client.post("/logout/")
     assert Event.objects.filter(action="user.logged_out", actor_id=user.pk).exists()
     assert client.get("/").status_code == 302
+
+
+def test_https_deployment_turns_on_hsts_and_secure_cookies(tmp_path):
+    """LIUHEN_HTTPS=1 (read once at start-up) must switch on HSTS and secure-only cookies."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django, json; from django.conf import settings; django.setup(); "
+        "print(json.dumps([settings.SECURE_HSTS_SECONDS, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE]))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "liuhen.settings", "LIUHEN_DATA_DIR": str(tmp_path)}
+    on = subprocess.run([sys.executable, "-c", code], env={**env, "LIUHEN_HTTPS": "1"}, capture_output=True, text=True)
+    off = subprocess.run([sys.executable, "-c", code], env={**env, "LIUHEN_HTTPS": "0"}, capture_output=True, text=True)
+    assert on.stdout.strip() == "[31536000, true, true]", on.stderr
+    assert off.stdout.strip() == "[0, false, false]", off.stderr
