@@ -317,6 +317,8 @@ class ClausePlugin:
     def _whole_suite_reason(self, session: pytest.Session, exitstatus: int) -> str | None:
         """None when this run was the whole suite, else why not."""
         config = self.config
+        if config.option.collectonly:
+            return "--collect-only"
         if config.option.keyword:
             return "-k given"
         if config.option.markexpr:

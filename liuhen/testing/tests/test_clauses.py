@@ -209,6 +209,8 @@ def test_traceability_file__written_on_whole_suite_deterministically(suite, monk
         (["-k", "keeps"], "-k given"),
         (["-m", "not slow"], "-m given"),
         (["test_a.py::test_keeps"], "single tests were given"),
+        (["--collect-only"], "--collect-only"),
+        (["-x"], "run stopped early"),
     ],
 )
 def test_traceability_file__not_written_for_a_subset(suite, monkeypatch, args, reason):
