@@ -168,7 +168,8 @@ class DueDate:
     start: dt.date
     days: int
     due: dt.date
-    unit: str = "working"  # "working" or "calendar"
+    # "working"; "calendar" / "calendar_rolled" (add_calendar_days); "next_working[_after]" (next_working_day)
+    unit: str = "working"
     unknown_years: tuple[int, ...] = ()
 
     @property
@@ -184,6 +185,8 @@ class DueDate:
         """The same count again on today's calendar data (after an administrator entered a year)."""
         if self.unit == "working":
             return add_working_days(self.start, self.days)
+        if self.unit in ("next_working", "next_working_after"):
+            return next_working_day(self.start, include_self=self.unit == "next_working")
         return add_calendar_days(self.start, self.days, roll_forward=self.unit == "calendar_rolled")
 
     def as_dict(self) -> dict[str, Any]:
@@ -304,14 +307,17 @@ class WorkingCalendar:
         return self.year_source(year) is not YearSource.UNKNOWN
 
     # --- days ---
-    def day_info(self, day: dt.date | dt.datetime, *, strict: bool = False) -> DayInfo:
-        """The answer for one day; ``strict`` raises :class:`CalendarYearUnknown` for an unknown year."""
+    def day_info(self, day: dt.date | dt.datetime, *, strict: bool = False, use_entered: bool = True) -> DayInfo:
+        """The answer for one day; ``strict`` raises :class:`CalendarYearUnknown` for an unknown year.
+
+        ``use_entered=False`` ignores the administrator's rows (what the package or weekend rule alone says).
+        """
         day = as_local_date(day)
         source = self.year_source(day.year)
         if strict and source is YearSource.UNKNOWN:
             raise CalendarYearUnknown(day.year, day)
         weekend = day.weekday() >= 5
-        entered = self._entered_days(day.year).get(day)
+        entered = self._entered_days(day.year).get(day) if use_entered else None
         if entered is not None:
             working, name = entered
             # An entered day of an unconfirmed year stays provisional: its year's table may be incomplete.
@@ -385,7 +391,8 @@ class WorkingCalendar:
             if info.is_working_day:
                 break
             current = _next(current)
-        return DueDate(start=start, days=0, due=current, unit="working", unknown_years=tuple(sorted(unknown)))
+        unit = "next_working" if include_self else "next_working_after"
+        return DueDate(start=start, days=0, due=current, unit=unit, unknown_years=tuple(sorted(unknown)))
 
     def add_calendar_days(self, start: dt.date | dt.datetime, n: int, *, roll_forward: bool = False) -> DueDate:
         """``start`` plus ``n`` calendar days (日). With ``roll_forward`` a due date on a rest day moves to the

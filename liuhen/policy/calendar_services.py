@@ -92,7 +92,8 @@ def calendar_day_set(*, actor: Any, day: dt.date, is_working_day: bool, name: st
     name = _clean_name(name, _label(day))
     if is_working_day and day.weekday() < 5:
         package_says_rest = (
-            day.year in calendar.package_years() and not calendar.WorkingCalendar().day_info(day).is_working_day
+            day.year in calendar.package_years()
+            and not calendar.WorkingCalendar().day_info(day, use_entered=False).is_working_day
         )
         existing = CalendarDay.objects.filter(day=day).first()
         if not package_says_rest:

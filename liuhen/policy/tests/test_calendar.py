@@ -235,3 +235,12 @@ def test_due_date_as_dict__carries_what_a_caller_stores():
         "provisional": True,
         "unknown_years": [2027],
     }
+
+
+@pytest.mark.django_db
+def test_next_working_day__and_its_recompute(sysadmin):
+    result = calendar.next_working_day(D(2027, 10, 1))
+    assert result.due == D(2027, 10, 1) and result.provisional
+    calendar_services.calendar_year_import(actor=sysadmin, table=TABLE_2027)
+    assert result.recompute().due == D(2027, 10, 8) and not result.recompute().provisional
+    assert calendar.next_working_day(D(2026, 10, 9), include_self=False).due == D(2026, 10, 10)

@@ -288,3 +288,9 @@ def test_calendar_year_import__ledger_failure_rolls_back_the_table(sysadmin, mon
     assert calls == ["calendar_year.imported", "calendar_year.confirmed"]
     assert not CalendarDay.objects.exists() and not CalendarYear.objects.exists()
     assert calendar.add_working_days(D(2027, 9, 30), 2).provisional
+
+
+def test_calendar_day_set__a_corrected_package_holiday_can_be_renamed(sysadmin):
+    calendar_services.calendar_day_set(actor=sysadmin, day=D(2026, 10, 5), is_working_day=True, name="更正")
+    calendar_services.calendar_day_set(actor=sysadmin, day=D(2026, 10, 5), is_working_day=True, name="更正（依据通知）")
+    assert CalendarDay.objects.get(day=D(2026, 10, 5)).name == "更正（依据通知）"
