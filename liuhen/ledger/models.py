@@ -1,6 +1,8 @@
 """The append-only ledger of every action (clause integ-audit-trail-traceability).
 
-Rows are never updated or deleted: database triggers refuse it (see migrations).
+Events are the leaves of an RFC 9162 Merkle tree whose complete subtrees are kept in ``TreeNode``;
+signed checkpoints of the tree are kept in ``Checkpoint``. Rows of these tables are never updated or
+deleted: database triggers refuse it (``liuhen.ledger.guards``, created by migration 0002).
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ class LedgerHead(models.Model):
     """The single row that serialises appends: next sequence number and the hash-chain head."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    size = models.BigIntegerField(default=0)
+    size = models.BigIntegerField(default=0)  # a trigger lets it only grow
     chain_hash = models.CharField(max_length=64, default="0" * 64)
+    # Hex hashes of the complete subtrees on the tree's right border (one per set bit of size, left to
+    # right): appending and the current root need no further reads.
+    frontier = models.TextField(default="", blank=True)
+    checkpoint_size = models.BigIntegerField(default=0)  # size of the latest checkpoint; only grows
 
 
 class Event(models.Model):
@@ -37,3 +43,56 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class TreeNode(models.Model):
+    """The hash of one complete subtree of height ``level`` >= 1 (level 0 is ``Event.leaf_hash``).
+
+    The primary key packs (level, index) so that a proof's O(log n) nodes are one ``pk IN (...)`` read
+    and one level's nodes are a contiguous key range.
+    """
+
+    id = models.BigIntegerField(primary_key=True)
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "默克尔树节点"
+
+    LEVEL_SHIFT = 56
+
+    @classmethod
+    def key(cls, level: int, index: int) -> int:
+        return (level << cls.LEVEL_SHIFT) | index
+
+
+class Checkpoint(models.Model):
+    """A signed statement of the tree's size and root (C2SP tlog-checkpoint signed note)."""
+
+    size = models.BigIntegerField("树大小", db_index=True)
+    root_hash = models.CharField("根哈希", max_length=64)
+    note = models.TextField("签名检查点")
+    key_id = models.CharField("密钥标识", max_length=8)
+    created_at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "检查点"
+        ordering = ["size", "id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint size={self.size}"
+
+
+class VerificationReport(models.Model):
+    """The outcome of one ``verify`` run, kept for the audit administrator's page."""
+
+    created_at = models.DateTimeField("时间")
+    ok = models.BooleanField("通过")
+    summary = models.TextField("摘要")
+    findings = models.JSONField("发现的问题", default=list)
+    stats = models.JSONField("统计", default=dict)
+
+    class Meta:
+        verbose_name = "核验报告"
+        ordering = ["-created_at", "-id"]

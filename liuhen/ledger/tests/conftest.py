@@ -1,0 +1,28 @@
+"""Ledger test fixtures: a private data folder (keys, witness file) and a quick way to append events."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+
+@pytest.fixture(autouse=True)
+def ledger_data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+    return settings.DATA_DIR
+
+
+@pytest.fixture
+def append(db):
+    """Append ``n`` events (one transaction) and return them."""
+    from liuhen.ledger.services import record
+
+    def _append(n: int, *, action: str = "user.logged_in", agency_id: int | None = None):
+        with transaction.atomic():
+            return [
+                record(actor="测试", action=action, obj_type="user", obj_id=i, payload={"i": i}, agency_id=agency_id)
+                for i in range(n)
+            ]
+
+    return _append
