@@ -36,7 +36,7 @@ KEEP_CLASSES: dict[str, str] = {
 BASES: dict[str, str] = {
     "seed": "本机关制度规定",
     "baseline": "本机关制度未规定，按国家基线",
-    "law": "按法律法规规定",
+    "law": "按法律法规或档案管理规定",
     "silent": "本机关制度未规定",
 }
 # Events that lengthen retention (issue 7); the archive app maps recorded facts onto these codes.

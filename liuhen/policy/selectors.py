@@ -53,13 +53,13 @@ def profile_by_id(user: Any, profile_id: str) -> Profile:
 def deadline_text(d: Deadline) -> str:
     if d.value is None:
         return "未规定"
-    return f"{d.value} {DEADLINE_UNITS[d.unit]}"
+    return f"{d.value}{DEADLINE_UNITS[d.unit]}"
 
 
 def period_text(p: Period) -> str:
     if p.value is None:
         return "未规定年限"
-    return f"{'不少于' if p.minimum else ''}{p.value} {RETENTION_UNITS[p.unit]}"
+    return f"{'不少于' if p.minimum else ''}{p.value}{RETENTION_UNITS[p.unit]}"
 
 
 @dataclass(frozen=True)
