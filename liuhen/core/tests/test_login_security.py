@@ -211,3 +211,9 @@ def test_https_deployment_turns_on_hsts_and_secure_cookies(tmp_path):
     off = subprocess.run([sys.executable, "-c", code], env={**env, "LIUHEN_HTTPS": "0"}, capture_output=True, text=True)
     assert on.stdout.strip() == "[31536000, true, true]", on.stderr
     assert off.stdout.strip() == "[0, false, false]", off.stderr
+
+
+def test_login_page_notices(client, db):
+    assert "请先登录" in client.get("/login/?next=/org/").content.decode()
+    first_visit = client.get("/", follow=True).content.decode()  # the usual first visit: no noise
+    assert "请先登录" not in first_visit and "登录已过期" not in first_visit and "登录留痕" in first_visit
