@@ -69,11 +69,13 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 
 
 def _register_routers() -> None:
+    from liuhen.ledger.api import router as ledger_router
     from liuhen.org.api import router as org_router
     from liuhen.policy.api import router as policy_router
     from liuhen.policy.calendar_api import router as calendar_router
 
     api.add_router("/org/", org_router)
+    api.add_router("/ledger/", ledger_router)
     api.add_router("/policy/", policy_router)
     api.add_router("/calendar/", calendar_router)
 

@@ -1,17 +1,96 @@
-"""Audit trail pages (audit administrator only)."""
+"""Audit pages: the trail (audit administrator), the latest checkpoint, the public key, the last
+verification report. Thin: reads come from selectors, the one write from services."""
 
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from liuhen.ledger.models import Event
-from liuhen.org import rules
+from liuhen.core.errors import DomainError
+from liuhen.ledger import selectors, services
+from liuhen.ledger.actions import ACTIONS
+
+PAGE_SIZE = 50
 
 
 @login_required
 def audit(request: HttpRequest) -> HttpResponse:
-    if not rules.has_permission(request.user, rules.P_AUDIT_READ):
+    if not selectors.can_read_trail(request.user):
         raise PermissionDenied("只有安全审计员可以查看审计日志")
-    events = Event.objects.filter(agency_id=request.user.agency_id).order_by("-seq")[:200]
-    return render(request, "ledger/audit.html", {"events": events})
+    filters = {k: request.GET.get(k, "").strip() for k in ("action", "object_type", "object_id")}
+    events = selectors.audit_events(user=request.user, **filters)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in page:
+        event.action_label = ACTIONS.get(event.action, event.action)
+    query = urlencode({k: v for k, v in filters.items() if v})
+    report = selectors.latest_report()
+    return render(
+        request,
+        "ledger/audit.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query,
+            "actions": sorted(ACTIONS.items()),
+            "object_types": selectors.object_types(user=request.user),
+            "checkpoint": selectors.latest_checkpoint(),
+            "key": selectors.public_key(),
+            "report": report,
+            "report_findings": (report.findings[:20] if report else []),
+        },
+    )
+
+
+_KEY_FORMATS = {
+    "vkey": ("text/plain; charset=utf-8", "liuhen-ledger.vkey"),
+    "pem": ("application/x-pem-file", "liuhen-ledger-public.pem"),
+    "raw": ("application/octet-stream", "liuhen-ledger-ed25519.pub"),
+}
+
+
+@login_required
+def public_key(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_see_checkpoints(request.user):
+        raise PermissionDenied("无权查看账本公钥")
+    fmt = request.GET.get("format", "vkey")
+    if fmt not in _KEY_FORMATS:
+        fmt = "vkey"
+    key = selectors.public_key()
+    body = {"vkey": (key.vkey + "\n").encode(), "pem": key.pem.encode(), "raw": key.raw}[fmt]
+    content_type, filename = _KEY_FORMATS[fmt]
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def checkpoint_latest(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_see_checkpoints(request.user):
+        raise PermissionDenied("无权查看账本检查点")
+    cp = selectors.latest_checkpoint()
+    if cp is None:
+        return HttpResponse("尚未签署检查点\n", status=404, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(cp.note, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="checkpoint-{cp.size}.txt"'
+    return response
+
+
+@login_required
+@require_POST
+def checkpoint_sign(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_read_trail(request.user):
+        raise PermissionDenied("只有安全审计员可以签署检查点")
+    try:
+        cp = services.checkpoint_create(actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已签署检查点：树大小 {cp.size}" if cp else "账本为空，未签署检查点")
+    return redirect("ledger:audit")

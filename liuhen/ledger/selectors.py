@@ -1,0 +1,78 @@
+"""Reads of the ledger for pages and the API, filtered by what the user may see.
+
+Clause integ-audit-trail-traceability: the audit administrator reads the trail of their own agency,
+in order, filtered by action and object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from liuhen.ledger import signing
+from liuhen.ledger.models import Checkpoint, Event, VerificationReport
+from liuhen.org import rules
+
+
+def can_read_trail(user: Any) -> bool:
+    return rules.has_permission(user, rules.P_AUDIT_READ)
+
+
+def can_see_checkpoints(user: Any) -> bool:
+    """Checkpoints, the public key and proofs: the audit administrator, supervisors and administrators."""
+    return rules.has_any_permission(
+        user, rules.P_AUDIT_READ, rules.P_SUPERVISE, rules.P_USERS_MANAGE, rules.P_ROLES_ASSIGN
+    )
+
+
+def audit_events(*, user: Any, action: str = "", object_type: str = "", object_id: str = "") -> QuerySet[Event]:
+    """The user's agency's events, newest first; empty for anyone who may not read the trail."""
+    if not can_read_trail(user):
+        return Event.objects.none()
+    qs = Event.objects.filter(agency_id=user.agency_id)
+    if action:
+        qs = qs.filter(action=action)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    return qs.order_by("-seq")
+
+
+def object_types(*, user: Any) -> list[str]:
+    if not can_read_trail(user):
+        return []
+    qs = Event.objects.filter(agency_id=user.agency_id).values_list("object_type", flat=True).distinct()
+    return sorted(qs)
+
+
+def latest_checkpoint() -> Checkpoint | None:
+    return Checkpoint.objects.order_by("-size", "-id").first()
+
+
+def latest_report() -> VerificationReport | None:
+    return VerificationReport.objects.order_by("-created_at", "-id").first()
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    name: str
+    vkey: str
+    key_id: str
+    fingerprint: str
+    pem: str
+    raw: bytes
+
+
+def public_key() -> PublicKey:
+    verifier = signing.deployment_verifier()
+    return PublicKey(
+        name=verifier.name,
+        vkey=verifier.vkey,
+        key_id=verifier.key_id.hex(),
+        fingerprint=signing.fingerprint(verifier.public_key),
+        pem=signing.public_key_pem(),
+        raw=verifier.public_key,
+    )
