@@ -14,8 +14,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-CHUNK_SIZE = 4 * 1024 * 1024
-QUEUE_DEPTH = 3
+CHUNK_SIZE = 1024 * 1024
+QUEUE_DEPTH = 4
 _STOP = object()
 
 

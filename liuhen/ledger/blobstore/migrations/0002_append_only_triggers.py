@@ -35,7 +35,7 @@ POSTGRES_DOWN = [
 def _run(statements: dict[str, list[str]]):
     def run(apps, schema_editor):
         for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     return run
 
