@@ -8,6 +8,7 @@ never the file of a writer that is still alive.
 from __future__ import annotations
 
 import hashlib
+import io
 import signal
 import subprocess
 import sys
@@ -111,3 +112,19 @@ def test_writer_dead_after_the_link__the_blob_is_whole_and_cleanup_keeps_it(tmp_
     assert store.cleanup(min_age_seconds=0) == 1  # the temporary name, not the blob
     with store.open(expected) as stream:
         assert hashlib.sha256(stream.read()).hexdigest() == expected
+
+
+def test_blobstore_cleanup_command_removes_dead_temporary_files_only(blob_settings):
+    from django.core.management import call_command
+
+    from liuhen.ledger.blobstore.backends import get_store
+
+    store = get_store()
+    kept = store.put(b"stored before the crash")
+    dead = store.tmp / "12345-deadbeef.part"
+    dead.write_bytes(b"half a video")
+    out = io.StringIO()
+    call_command("blobstore_cleanup", "--older-than", "0", stdout=out)
+    assert "已清理 1 个临时文件" in out.getvalue()
+    assert not dead.exists()
+    assert store.path(kept.sha256).read_bytes() == b"stored before the crash"

@@ -156,3 +156,18 @@ def test_verify_blobs_on_s3__changed_missing_untracked(db, plain):
         ("blob_untracked", f"blob:{extra.sha256}"),
     }
     assert intact.backend == "s3"
+
+
+def test_get_store__s3_from_the_settings(s3_server, settings):
+    from liuhen.ledger.blobstore.backends import get_store
+
+    settings.LIUHEN_STORAGE = "s3"
+    settings.LIUHEN_S3_ENDPOINT = s3_server.endpoint
+    settings.LIUHEN_S3_BUCKET = s3_server.new_bucket(object_lock=True)
+    settings.LIUHEN_S3_ACCESS_KEY = s3_server.access_key
+    settings.LIUHEN_S3_SECRET_KEY = s3_server.secret_key
+    settings.LIUHEN_S3_OBJECT_LOCK_DAYS = 2
+    store = get_store()
+    assert isinstance(store, S3BlobStore) and store.bucket == settings.LIUHEN_S3_BUCKET
+    result = store.put(b"configured")
+    assert store.retention(result.sha256)[0] == "COMPLIANCE"
