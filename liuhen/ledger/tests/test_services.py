@@ -161,3 +161,40 @@ def test_proof_bundle_export__only_for_auditors_and_own_agency(append, make_agen
     bundle = services.proof_bundle_export(actor=auditor, seq=base + 1)
     assert bundle["tree_size"] == base + 4 and bundle["leaf_index"] == base + 1
     assert Event.objects.filter(action="ledger.proof_exported", object_id=str(base + 1)).exists()
+
+
+def test_migration_builds_the_tree_for_events_recorded_before_it(append):
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    from liuhen.ledger import guards
+
+    migration = importlib.import_module("liuhen.ledger.migrations.0003_rebuild_tree_and_guards")
+    append(11)
+    want = services.tree_root()
+    nodes = dict(TreeNode.objects.values_list("pk", "hash"))
+    guards.drop(connection)
+    TreeNode.objects.all().delete()
+    LedgerHead.objects.filter(pk=1).update(frontier="")
+    migration.rebuild_tree(apps, None)
+    guards.create(connection)
+    assert services.tree_root() == want
+    assert dict(TreeNode.objects.values_list("pk", "hash")) == nodes
+
+
+def test_vkey_whose_base64_holds_a_plus_sign_parses():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    for _ in range(200):
+        raw = (
+            Ed25519PrivateKey.generate()
+            .public_key()
+            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        )
+        vkey = signing.vkey_for("liuhen.local/ledger", raw)
+        if "+" in vkey.split("+", 2)[2]:
+            break
+    assert signing.Verifier.parse(vkey).public_key == raw
