@@ -60,8 +60,9 @@ def _setup_database() -> str | None:
 
 def bench_appends() -> None:
     with connection.cursor() as cursor:
+        serial = "bigserial PRIMARY KEY" if connection.vendor == "postgresql" else "integer PRIMARY KEY"
         cursor.execute(
-            "CREATE TABLE bench_plain (id integer PRIMARY KEY, seq bigint UNIQUE, recorded_at varchar(40),"
+            f"CREATE TABLE bench_plain (id {serial}, seq bigint UNIQUE, recorded_at varchar(40),"
             " actor_id bigint, actor_label varchar(120), agency_id bigint, action varchar(64), object_type varchar(64),"
             " object_id varchar(64), payload text, payload_hash varchar(64), leaf_hash varchar(64),"
             " chain_hash varchar(64))"
@@ -87,7 +88,7 @@ def bench_appends() -> None:
                     actor="基准", action="user.logged_in", obj_type="user", obj_id=i, payload={"i": i}, agency_id=1
                 )
     appends = APPENDS / (time.perf_counter() - t0)
-    goal = "met" if appends >= 5000 else "NOT met"
+    goal = ("met" if appends >= 5000 else "NOT met") if connection.vendor == "sqlite" else "not applicable"
     print(
         f"ledger append ({connection.vendor}): {appends:,.0f} events/s through record(), {APPENDS:,} events in "
         f"transactions of {BATCH}; baseline plain INSERT into a bare table of the same shape {plain:,.0f} rows/s; "
