@@ -34,6 +34,7 @@ ACTIONS: dict[str, str] = {
     "ledger.checkpoint_signed": "签署账本检查点",
     "ledger.proof_exported": "导出账本存在性证明",
     "ledger.verified": "完成完整性核验",
+    "ledger.verify_requested": "发起完整性核验",
     # ledger: blob store
     "blob.stored": "存入原始文件",
 }

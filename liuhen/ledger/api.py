@@ -1,5 +1,6 @@
 """账本接口 (ledger API), mounted at /api/ledger/: the latest signed checkpoint, the deployment's
-public key, and an inclusion-proof bundle for one event (checked offline by liuhen-verify-proof).
+public key, an inclusion-proof bundle for one event (checked offline by liuhen-verify-proof), and
+integrity verification runs (queued for the worker) with their reports.
 
 For the audit administrator and supervisors (clause integ-audit-trail-traceability); a proof of another
 agency's event answers 404. Exporting a proof leaves a ledger event.
@@ -11,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from liuhen.core.errors import NotFound, PermissionDenied
 from liuhen.ledger import selectors, services
@@ -26,7 +27,7 @@ class ErrorOut(Schema):
     detail: dict[str, Any] | None = Field(None, description="补充信息")
 
 
-ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 def _require(request: HttpRequest) -> Any:
@@ -91,3 +92,64 @@ def public_key(request: HttpRequest) -> Any:
 def event_proof(request: HttpRequest, seq: int) -> Any:
     user = _require(request)
     return services.proof_bundle_export(actor=user, seq=seq)
+
+
+class VerifyIn(Schema):
+    sample: float | None = Field(
+        0.05, description="抽样重算的原始文件比例（0 到 1）；null 表示全部重算（数据多时耗时较长）"
+    )
+    sm3: bool = Field(False, description="同时重算 SM3 摘要")
+
+
+class VerifyQueuedOut(Schema):
+    task_id: str = Field(description="后台任务编号")
+    status: str = Field(description="任务状态")
+    message: str = Field(description="中文说明")
+
+
+class FindingOut(Schema):
+    code: str = Field(description="问题代码，例如 blob_changed、ledger_row_edited")
+    message: str = Field(description="中文说明")
+    item: str = Field(description="涉及的对象，例如 blob:<sha256>、event:#42")
+    detail: dict[str, Any] = Field(default_factory=dict, description="补充信息")
+
+
+class ReportOut(Schema):
+    id: int
+    created_at: dt.datetime = Field(description="完成时间")
+    ok: bool = Field(description="是否通过")
+    summary: str = Field(description="中文摘要")
+    findings: list[FindingOut] = Field(description="发现的问题（逐项点名）")
+    stats: dict[str, Any] = Field(description="统计数字")
+
+
+@router.post("/verifications", response={202: VerifyQueuedOut, **ERRORS}, summary="发起完整性核验")
+def verification_start(request: HttpRequest, body: VerifyIn) -> Any:
+    user = _require(request)
+    task_result = services.integrity_verify_enqueue(actor=user, sample=body.sample, with_sm3=body.sm3)
+    return Status(
+        202,
+        {
+            "task_id": str(task_result.id),
+            "status": str(task_result.status),
+            "message": "核验已排队，由后台任务执行；完成后在 /api/ledger/verifications/latest 查看报告",
+        },
+    )
+
+
+@router.get("/verifications/latest", response={200: ReportOut, **ERRORS}, summary="最近一次核验报告")
+def verification_latest(request: HttpRequest) -> Any:
+    _require(request)
+    report = selectors.latest_report()
+    if report is None:
+        raise NotFound("尚无核验报告", code="verification_report_not_found")
+    return report
+
+
+@router.get("/verifications/{report_id}", response={200: ReportOut, **ERRORS}, summary="一次核验报告")
+def verification_get(request: HttpRequest, report_id: int) -> Any:
+    _require(request)
+    report = selectors.report(report_id)
+    if report is None:
+        raise NotFound("核验报告不存在", code="verification_report_not_found")
+    return report

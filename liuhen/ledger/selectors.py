@@ -56,6 +56,10 @@ def latest_report() -> VerificationReport | None:
     return VerificationReport.objects.order_by("-created_at", "-id").first()
 
 
+def report(report_id: int) -> VerificationReport | None:
+    return VerificationReport.objects.filter(pk=report_id).first()
+
+
 @dataclass(frozen=True)
 class PublicKey:
     name: str

@@ -381,3 +381,26 @@ def verification_report_save(
             payload={"ok": report.ok, "findings": len(findings)},
         )
     return report
+
+
+def integrity_verify_enqueue(*, actor: Any, sample: float | None = None, with_sm3: bool = False) -> Any:
+    """Queue a verification run for the worker (the page and the API never hash terabytes in a request).
+
+    Leaves a ``ledger.verify_requested`` event naming who asked. Returns the task result handle.
+    """
+    from liuhen.ledger.integrity import VerifyArgumentInvalid
+    from liuhen.ledger.tasks import integrity_verify_task
+
+    _require_auditor(actor)
+    if sample is not None and not 0 < sample <= 1:
+        raise VerifyArgumentInvalid("抽样比例必须大于 0 且不超过 1（例如 0.05 表示 5%）", sample=sample)
+    with transaction.atomic():
+        result = integrity_verify_task.enqueue(actor_id=actor.pk, sample=sample, with_sm3=with_sm3)
+        record(
+            actor=actor,
+            action="ledger.verify_requested",
+            obj_type="task",
+            obj_id=result.id,
+            payload={"sample": sample, "sm3": with_sm3},
+        )
+    return result

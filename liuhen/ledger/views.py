@@ -94,3 +94,22 @@ def checkpoint_sign(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, f"已签署检查点：树大小 {cp.size}" if cp else "账本为空，未签署检查点")
     return redirect("ledger:audit")
+
+
+DAILY_SAMPLE = 0.05
+
+
+@login_required
+@require_POST
+def verify_start(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_read_trail(request.user):
+        raise PermissionDenied("只有安全审计员可以发起完整性核验")
+    sample = None if request.POST.get("scope") == "full" else DAILY_SAMPLE
+    try:
+        services.integrity_verify_enqueue(actor=request.user, sample=sample)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        scope = "全部" if sample is None else "抽样"
+        messages.success(request, f"{scope}核验已排队，由后台任务执行；完成后刷新本页查看结果")
+    return redirect("ledger:audit")

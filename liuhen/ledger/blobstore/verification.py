@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterator
+from typing import Any
 
 from liuhen.ledger.blobstore.backends import BlobStore, get_store, is_key
 from liuhen.ledger.blobstore.errors import BlobNotFound
@@ -97,25 +98,32 @@ def verify_blobs(
     store: BlobStore | None = None,
     with_sm3: bool = False,
     rng: random.Random | None = None,
+    stats: dict[str, Any] | None = None,
 ) -> list[Finding]:
     """Check the configured store against the Blob table; ``sample`` (0–1] re-hashes only that fraction.
 
     Blobs not drawn in a sample are still checked for presence, and the untracked check always
-    covers the whole store (listing is cheap). ``with_sm3`` also recomputes SM3 (slower).
+    covers the whole store (listing is cheap). ``with_sm3`` also recomputes SM3 (slower). ``stats`` is
+    filled with counts: ``blobs`` (rows), ``blobs_rehashed``, ``blob_bytes_rehashed``, ``store_entries``.
     """
     if sample is not None and not 0 < sample <= 1:
         raise ValueError("sample must be in (0, 1]")
     store = store or get_store()
     rng = rng or random.SystemRandom()
     findings: list[Finding] = []
+    counts = {"blobs": 0, "blobs_rehashed": 0, "blob_bytes_rehashed": 0, "store_entries": 0}
     rows = Blob.objects.order_by("sha256").values_list("sha256", "sm3", "size").iterator(chunk_size=BATCH)
     for sha256, sm3, size in rows:
+        counts["blobs"] += 1
         if sample is None or rng.random() < sample:
+            counts["blobs_rehashed"] += 1
+            counts["blob_bytes_rehashed"] += size
             if finding := _check_row(store, sha256, sm3, size, with_sm3=with_sm3):
                 findings.append(finding)
         elif not store.exists(sha256):
             findings.append(Finding("blob_missing", "原始文件缺失：账上登记的文件在存储中找不到", f"blob:{sha256}"))
     for batch in _batches(store.keys()):
+        counts["store_entries"] += len(batch)
         keys = [key for key in batch if is_key(key)]
         tracked = set(Blob.objects.filter(sha256__in=keys).values_list("sha256", flat=True))
         for entry in batch:
@@ -128,4 +136,6 @@ def verify_blobs(
                         {"well_formed_key": is_key(entry)},
                     )
                 )
+    if stats is not None:
+        stats.update(counts)
     return findings
