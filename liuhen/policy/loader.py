@@ -179,6 +179,31 @@ def cross_check(profile: Profile, *, clause_ids: frozenset[str] | None) -> list[
                                 f'未知环节 "{src}"，{code} 的一般程序环节为 {"/".join(sorted(general))}',
                             )
                         )
+        if et.filing_stage is not None and et.filing_stage not in general:
+            problems.append(
+                (
+                    f"{base}.filing_stage",
+                    f'未知环节 "{et.filing_stage}"，{code} 的一般程序环节为 {"/".join(sorted(general))}',
+                )
+            )
+    for name, deadline in profile.deadlines.others.items():
+        if deadline.clock is None:
+            continue
+        types = deadline.clock.types or list(profile.enforcement_types)
+        for j, type_code in enumerate(types):
+            if type_code not in profile.enforcement_types:
+                problems.append(
+                    (
+                        f"deadlines.others.{name}.clock.types[{j}]",
+                        f'执法类别 "{type_code}" 未在 enforcement_types 中定义',
+                    )
+                )
+                continue
+            for end in ("start", "stop"):
+                event = getattr(deadline.clock, end)
+                _, sep, stage_id = event.partition(":")
+                if sep and profile.stage(type_code, stage_id) is None:
+                    problems.append((f"deadlines.others.{name}.clock.{end}", f'{type_code} 没有环节 "{stage_id}"'))
     ids: set[str] = set()
     for i, item in enumerate(profile.av_checklist):
         here = f"av_checklist[{i}]"

@@ -55,6 +55,22 @@ APPROVER_ROLES: dict[str, str] = {
     "legal_reviewer": "法制审核人员",
     "records_keeper": "档案管理员",
 }
+# Approval acts on a case (issue 4): what a stage needs before it may be left.
+APPROVAL_KINDS: dict[str, str] = {
+    "department_head": "科室负责人审批",
+    "legal_review": "法制审核",
+    "collective_discussion": "集体讨论",
+    "expert_review": "专家论证",
+    "agency_head": "机关负责人审批",
+}
+# Events of a case that start or stop a deadline clock; "stage_entered:<id>" / "stage_left:<id>" too.
+CLOCK_EVENTS: dict[str, str] = {
+    "case_opened": "案件启动",
+    "case_opened_urgent": "紧急情况先行启动",
+    "case_filed": "立案审批通过",
+    "case_closed": "结案",
+    "case_archived": "立卷归档",
+}
 SIGNERS: dict[str, str] = {
     "officer": "执法人员",
     "party": "当事人",
@@ -101,6 +117,7 @@ KeepClass = Annotated[str, _one_of(KEEP_CLASSES)]
 Basis = Annotated[str, _one_of(BASES)]
 RetentionEvent = Annotated[str, _one_of(RETENTION_EVENTS)]
 ApproverRole = Annotated[str, _one_of(APPROVER_ROLES)]
+ApprovalKind = Annotated[str, _one_of(APPROVAL_KINDS)]
 Signer = Annotated[str, _one_of(SIGNERS)]
 Slug = Annotated[str, _pattern(_SLUG, "代码")]
 ClauseId = Annotated[str, _pattern(_CLAUSE_ID, "条款编号")]
@@ -161,6 +178,7 @@ class Stage(Cited):
     av_clauses: list[ClauseId] = []
     av_content: list[str] = []  # what the recording must show (重点摄录内容)
     basis: Basis = "seed"  # "baseline" where the seed does not name this stage
+    approvals: list[ApprovalKind] = []  # approval acts recorded before the stage may be left, in order
 
     @model_validator(mode="after")
     def _baseline_is_said(self) -> Stage:
@@ -193,6 +211,8 @@ class EnforcementType(Cited):
     special_stages: list[SpecialStage] = []
     summary_procedure: SummaryProcedure = SummaryProcedure(allowed=False, basis="silent")
     stage_list_basis: Basis = "seed"  # whether the seed names the stages or they follow the baseline
+    # The general stage that ends with the filing approval (立案/程序启动审批); None: no filing step.
+    filing_stage: Slug | None = None
 
 
 # ---------------------------------------------------------------- AV (音像记录)
@@ -272,6 +292,29 @@ class AvRules(Cited):
 # ---------------------------------------------------------------- deadlines and retention
 
 
+def _clock_event(value: str) -> str:
+    kind, sep, stage = value.partition(":")
+    if (not sep and kind in CLOCK_EVENTS) or (sep and kind in ("stage_entered", "stage_left") and _SLUG.match(stage)):
+        return value
+    raise PydanticCustomError(
+        "unknown_value",
+        '未知的期限起止事件 "{value}"，应为 {choices} 或 stage_entered:<环节代码> / stage_left:<环节代码>',
+        {"value": value, "choices": "/".join(CLOCK_EVENTS)},
+    )
+
+
+ClockEvent = Annotated[str, AfterValidator(_clock_event)]
+
+
+class CaseClock(Strict):
+    """When a case deadline runs: from ``start`` until ``stop``, for the listed enforcement types."""
+
+    types: list[EnforcementTypeCode] = []  # empty: every type the agency handles
+    start: ClockEvent
+    stop: ClockEvent
+    pausable: bool = True  # a suspension (中止) stops the clock; an approved extension moves it
+
+
 class Deadline(Cited):
     """A number of days with its unit, counted from an event. ``value`` null means the seed is silent."""
 
@@ -280,6 +323,7 @@ class Deadline(Cited):
     unit: DeadlineUnit
     counted_from: str
     basis: Basis = "seed"
+    clock: CaseClock | None = None  # for ``others``: the case events that start and stop it
 
     @model_validator(mode="after")
     def _silence_is_explicit(self) -> Deadline:
