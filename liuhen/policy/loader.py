@@ -199,11 +199,17 @@ def cross_check(profile: Profile, *, clause_ids: frozenset[str] | None) -> list[
                     )
                 )
                 continue
+            et = profile.enforcement_types[type_code]
             for end in ("start", "stop"):
                 event = getattr(deadline.clock, end)
                 _, sep, stage_id = event.partition(":")
+                where = f"deadlines.others.{name}.clock.{end}"
                 if sep and profile.stage(type_code, stage_id) is None:
-                    problems.append((f"deadlines.others.{name}.clock.{end}", f'{type_code} 没有环节 "{stage_id}"'))
+                    known = "/".join(sorted(s.id for s in [*et.stages, *et.special_stages]))
+                    problems.append((where, f'未知环节 "{stage_id}"，{type_code} 的程序环节为 {known}'))
+                elif event == "case_filed" and et.filing_stage is None:
+                    # Without a filing stage no case of this type is ever filed: the clock would never run.
+                    problems.append((where, f"{type_code} 未设立案环节（filing_stage），case_filed 不会发生"))
     ids: set[str] = set()
     for i, item in enumerate(profile.av_checklist):
         here = f"av_checklist[{i}]"

@@ -14,14 +14,17 @@ from liuhen.org import rules
 from liuhen.policy.errors import ProfileNotFound
 from liuhen.policy.loader import get_profile, profile_digest
 from liuhen.policy.schema import (
+    APPROVAL_KINDS,
     APPROVER_ROLES,
     AV_LEVELS,
     BASES,
+    CLOCK_EVENTS,
     DEADLINE_UNITS,
     ENFORCEMENT_TYPES,
     KEEP_CLASSES,
     RETENTION_EVENTS,
     RETENTION_UNITS,
+    CaseClock,
     Deadline,
     Period,
     Profile,
@@ -62,6 +65,28 @@ def period_text(p: Period) -> str:
     return f"{'不少于' if p.minimum else ''}{p.value}{RETENTION_UNITS[p.unit]}"
 
 
+def clock_event_text(profile: Profile, types: list[str], event: str) -> str:
+    """One case event in words: "立案审批通过", "离开“审核决定”环节"."""
+    kind, _, stage_id = event.partition(":")
+    if not stage_id:
+        return CLOCK_EVENTS.get(kind, kind)
+    name = next((s.name for t in types if (s := profile.stage(t, stage_id)) is not None), stage_id)
+    return f"{'进入' if kind == 'stage_entered' else '离开'}“{name}”环节"
+
+
+def clock_text(profile: Profile, clock: CaseClock) -> str:
+    """When a case deadline runs, in words, e.g. "行政处罚案件自立案审批通过起，至离开“审核决定”环节止；..."."""
+    types = clock.types or list(profile.enforcement_types)
+    who = "、".join(ENFORCEMENT_TYPES[t] for t in types) if clock.types else "各类"
+    text = (
+        f"{who}案件自{clock_event_text(profile, types, clock.start)}起计算，"
+        f"至{clock_event_text(profile, types, clock.stop)}止"
+    )
+    if clock.pausable:
+        return text + "；中止期间暂停计算，经批准延期的相应顺延"
+    return text + "；不因中止、延期而暂停或顺延"
+
+
 @dataclass(frozen=True)
 class Labels:
     types: dict[str, str]
@@ -82,9 +107,19 @@ def profile_page(profile: Profile) -> dict[str, Any]:
     def doc_names(codes: list[str]) -> list[dict[str, str]]:
         return [{"code": c, "name": docs[c].name if c in docs else c} for c in codes]
 
-    def stage_view(s: Any, special: bool) -> dict[str, Any]:
+    # As the cases engine reads it: the filing approvers in order, or the agency head when none are named.
+    filing_roles = profile.filing.approvers if profile.filing is not None and profile.filing.approvers else []
+    filing_approvals = [APPROVER_ROLES[a] for a in filing_roles or ["agency_head"]]
+
+    def stage_view(s: Any, special: bool, filing_stage: str | None = None) -> dict[str, Any]:
+        is_filing = not special and s.id == filing_stage
         return {
             "s": s,
+            "is_filing": is_filing,
+            # The filing stage is approved by the filing approvers (``filing.approvers``), in order.
+            "approvals": [f"{a}审批" for a in filing_approvals]
+            if is_filing
+            else [APPROVAL_KINDS[k] for k in s.approvals],
             "av_label": AV_LEVELS[s.av],
             "documents": doc_names(s.documents),
             "documents_if_applicable": doc_names(s.documents_if_applicable),
@@ -98,7 +133,8 @@ def profile_page(profile: Profile) -> dict[str, Any]:
                 "code": type_code,
                 "label": ENFORCEMENT_TYPES[type_code],
                 "et": et,
-                "stages": [stage_view(s, False) for s in et.stages],
+                "stages": [stage_view(s, False, et.filing_stage) for s in et.stages],
+                "filing_stage_name": _stage_name(profile, type_code, et.filing_stage) if et.filing_stage else "",
                 "special_stages": [stage_view(s, True) for s in et.special_stages],
                 "summary_av_label": AV_LEVELS[et.summary_procedure.av],
             }
@@ -113,7 +149,13 @@ def profile_page(profile: Profile) -> dict[str, Any]:
     ]
     dl = profile.deadlines
     deadlines = [
-        {"key": k, "d": d, "text": deadline_text(d), "basis": BASES[d.basis]}
+        {
+            "key": k,
+            "d": d,
+            "text": deadline_text(d),
+            "basis": BASES[d.basis],
+            "clock": clock_text(profile, d.clock) if d.clock is not None else "",
+        }
         for k, d in (
             ("av_upload", dl.av_upload),
             ("av_upload_after_return", dl.av_upload_after_return),

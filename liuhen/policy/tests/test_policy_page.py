@@ -86,3 +86,34 @@ def test_api__refused_without_policy_read(client, make_agency, make_user):
     client.force_login(make_user(agency, Role.AUDIT_ADMIN))
     response = client.get("/api/policy/mine")
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+
+
+@pytest.mark.clause("src-filing-approval", "doc-internal-approval")
+def test_policy_page__approvals_filing_stage_and_decision_clock(client, make_agency, make_user):
+    cz = make_agency(code="changzhi", profile_id="changzhi-ethnic-religious")
+    client.force_login(make_user(cz, Role.OFFICER))
+    html = client.get("/policy/").content.decode()
+    row = html.split('data-testid="stage-penalty-review_decision"')[1].split("</tr>")[0]
+    assert "1. 科室负责人审批<br>2. 机关负责人审批" in row
+    row = html.split('data-testid="stage-penalty-initiation"')[1].split("</tr>")[0]
+    assert 'data-testid="filing-stage-badge">立案审批</span>' in row
+    assert "1. 科室负责人审批<br>2. 机关负责人审批" in row  # from filing.approvers
+    assert "立案（程序启动）审批在“程序启动”环节完成" in html.split('data-testid="filing-stage-inspection"')[1]
+    row = html.split('data-testid="special-penalty-extension"')[1].split("</tr>")[0]
+    assert "1. 机关负责人审批" in row
+    row = html.split('data-testid="deadline-penalty_decision"')[1].split("</tr>")[0]
+    assert "行政处罚决定期限" in row and "90日" in row and "第六十条" in row
+    assert (
+        "计时：行政处罚案件自立案审批通过起计算，至离开“审核决定”环节止；中止期间暂停计算，经批准延期的相应顺延" in row
+    )
+
+    dx = make_agency(code="dongxihu", profile_id="dongxihu-culture")
+    client.force_login(make_user(dx, Role.OFFICER))
+    html = client.get("/policy/").content.decode()
+    row = html.split('data-testid="stage-penalty-decision"')[1].split("</tr>")[0]
+    assert "1. 机关负责人审批" in row and "科室负责人审批" not in row
+    row = html.split('data-testid="stage-penalty-filing"')[1].split("</tr>")[0]
+    assert "立案审批</span>" in row and "1. 机关负责人审批" in row
+    assert "本类别没有立案（程序启动）审批环节" in html.split('data-testid="filing-stage-inspection"')[1]
+    row = html.split('data-testid="deadline-penalty_decision"')[1].split("</tr>")[0]
+    assert "至离开“决定”环节止" in row

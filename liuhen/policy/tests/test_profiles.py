@@ -181,6 +181,114 @@ def test_stage_lists_follow_each_seed():
     assert len(get_profile("xigang-culture").enforcement_types) == 5
 
 
+# ---------------------------------------------------------------- issue 4: filing stage, approvals, case clocks
+
+
+def _approvals(pid: str, type_code: str) -> dict[str, list[str]]:
+    et = get_profile(pid).enforcement_types[type_code]
+    return {s.id: list(s.approvals) for s in [*et.stages, *et.special_stages] if s.approvals}
+
+
+@pytest.mark.clause("src-filing-approval")
+def test_filing_stage_per_type_follows_each_seed():
+    def filing(pid):
+        return {code: et.filing_stage for code, et in get_profile(pid).enforcement_types.items()}
+
+    # 长治第四条(二)：依职权启动一般程序填写程序启动审批表 — 处罚和检查都从“程序启动”审批开始
+    assert filing("changzhi-ethnic-religious") == {
+        "penalty": "initiation",
+        "inspection": "initiation",
+        "coercion": None,
+        "licensing": None,
+    }
+    assert filing("xinglongtai-drc") == {"penalty": "initiation", "inspection": None}
+    assert filing("dongxihu-culture") == {"inspection": None, "penalty": "filing", "coercion": None}
+    for pid in ("naiman-culture", "xigang-culture", "national-baseline"):
+        assert filing(pid)["penalty"] == "filing"
+        assert [c for c, s in filing(pid).items() if s is not None] == ["penalty"]
+    # The filing stage carries the filing form; its approvers come from ``filing``, not from the stage.
+    for pid in ALL_IDS:
+        p = get_profile(pid)
+        for code, et in p.enforcement_types.items():
+            if et.filing_stage is not None:
+                stage = p.stage(code, et.filing_stage)
+                assert p.filing is not None and p.filing.form in stage.documents, (pid, code)
+                assert stage.approvals == [], (pid, code)
+    assert get_profile("changzhi-ethnic-religious").filing.approvers == ["department_head", "agency_head"]
+    assert get_profile("dongxihu-culture").filing.approvers == ["agency_head"]
+
+
+@pytest.mark.clause("doc-internal-approval")
+def test_stage_approvals_differ_as_each_seed_says():
+    # 长治：起草机构（科室）审查后报负责人审批（第六条(一)1、5）；程序启动由科室负责人签署、主要负责人批准（第四条(二)）
+    assert _approvals("changzhi-ethnic-religious", "penalty") == {
+        "review_decision": ["department_head", "agency_head"],
+        "extension": ["agency_head"],
+    }
+    assert _approvals("changzhi-ethnic-religious", "coercion") == {"initiation": ["department_head", "agency_head"]}
+    assert _approvals("changzhi-ethnic-religious", "licensing") == {"decision": ["agency_head"]}
+    assert _approvals("changzhi-ethnic-religious", "inspection") == {}
+    # 东西湖：审核与决定分开，决定书由负责人签署审批意见（第二十条）
+    assert _approvals("dongxihu-culture", "penalty") == {"decision": ["agency_head"], "extension": ["agency_head"]}
+    assert _approvals("dongxihu-culture", "coercion") == {
+        "approval_request": ["agency_head"],
+        "extension": ["agency_head"],
+    }
+    # 西岗：行政处罚决定、扣押各有内部审批环节（第二十三条、第二十九条），许可内部审批（第十六条）
+    assert _approvals("xigang-culture", "penalty") == {"approval": ["agency_head"], "extension": ["agency_head"]}
+    assert _approvals("xigang-culture", "coercion") == {"approval": ["agency_head"]}
+    assert _approvals("xigang-culture", "licensing") == {"decision": ["agency_head"]}
+    assert _approvals("xigang-culture", "confirmation") == {}
+    assert _approvals("naiman-culture", "penalty") == {
+        "review_decision": ["agency_head"],
+        "extension": ["agency_head"],
+    }
+    assert _approvals("naiman-culture", "coercion") == {
+        "review_decision": ["agency_head"],
+        "extension": ["agency_head"],
+    }
+    assert _approvals("xinglongtai-drc", "penalty") == {"review_decision": ["agency_head"]}
+    for pid in ALL_IDS:
+        p = get_profile(pid)
+        for code, et in p.enforcement_types.items():
+            for s in [*et.stages, *et.special_stages]:
+                # 法制审核、集体讨论只在法定情形下进行：没有哪个制度把它们定为每案必经
+                assert not {"legal_review", "collective_discussion"} & set(s.approvals), (pid, code, s.id)
+                # 不是出自本机关制度的审批都在 note 中说明依据
+                if s.approvals and s.basis != "seed":
+                    assert "基线" in s.note, (pid, code, s.id)
+
+
+@pytest.mark.clause("flow-penalty-stages")
+def test_penalty_decision_limit_runs_from_filing_to_the_decision_stage():
+    stops = {
+        "changzhi-ethnic-religious": "review_decision",
+        "dongxihu-culture": "decision",
+        "naiman-culture": "review_decision",
+        "national-baseline": "review_decision",
+        "xigang-culture": "decision",
+        "xinglongtai-drc": "review_decision",
+    }
+    for pid in ALL_IDS:
+        p = get_profile(pid)
+        d = p.deadlines.others["penalty_decision"]
+        assert (d.label, d.value, d.unit, d.basis) == ("行政处罚决定期限", 90, "calendar_days", "law"), pid
+        assert d.counted_from == "立案之日" and "第六十条" in d.note, pid
+        assert d.clock is not None
+        assert (d.clock.types, d.clock.start, d.clock.pausable) == (["penalty"], "case_filed", True), pid
+        assert d.clock.stop == f"stage_left:{stops[pid]}", pid
+        # The clock stops where the decision letter is made, and starts at a filing stage that exists.
+        stage = p.stage("penalty", stops[pid])
+        assert "decision_letter" in [*stage.documents, *stage.documents_if_applicable], pid
+        assert p.enforcement_types["penalty"].filing_stage is not None
+        # A suspension pauses it and an extension moves it, where the profile has them.
+        specials = {s.id: s for s in p.enforcement_types["penalty"].special_stages}
+        if "suspension" in specials:
+            assert specials["suspension"].pauses_deadlines
+        if "extension" in specials:
+            assert specials["extension"].moves_deadlines and specials["extension"].approvals == ["agency_head"]
+
+
 def test_unknown_profile_id__domain_error_with_stable_code():
     with pytest.raises(ProfileNotFound) as exc:
         get_profile("atlantis-culture")
@@ -205,7 +313,7 @@ def test_snapshot_register__once_per_version_with_ledger_event(db):
     snap = profile_snapshot_register(actor=None, profile=p)
     again = profile_snapshot_register(actor=None, profile=p)
     assert snap.pk == again.pk and snap.sha256 == profile_digest(p)
-    events = Event.objects.filter(action="policy_profile.registered", object_id="naiman-culture@1")
+    events = Event.objects.filter(action="policy_profile.registered", object_id=f"naiman-culture@{p.version}")
     assert events.count() == 1
 
 
@@ -218,9 +326,11 @@ def test_snapshot__same_version_different_content_refused(db):
     with pytest.raises(ProfileVersionConflict) as exc:
         profile_snapshot_register(actor=None, profile=changed)
     assert exc.value.code == "policy_profile_changed_without_version"
-    data["version"] = "2"
+    data["version"] = str(int(p.version) + 1)
     bumped = profile_snapshot_register(actor=None, profile=Profile.model_validate(data))
-    assert bumped.version == "2" and ProfileSnapshot.objects.filter(profile_id="naiman-culture").count() == 2
+    assert (
+        bumped.version == data["version"] and ProfileSnapshot.objects.filter(profile_id="naiman-culture").count() == 2
+    )
 
 
 def test_pinned_version_loads_as_it_was(db):
@@ -270,6 +380,7 @@ def test_policy_check__exits_non_zero_on_a_broken_folder(tmp_path):
 def test_policy_check__refuses_changed_content_without_version_bump(db, tmp_path, capsys):
     for p in Path(settings.POLICY_DIR).glob("*.yaml"):
         shutil.copy(p, tmp_path / p.name)
+    version = get_profile("dongxihu-culture").version
     profile_snapshot_register(actor=None, profile=get_profile("dongxihu-culture"))
     path = tmp_path / "dongxihu-culture.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -277,8 +388,8 @@ def test_policy_check__refuses_changed_content_without_version_bump(db, tmp_path
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with pytest.raises(CommandError):
         call_command("policy_check", "--path", str(tmp_path))
-    assert f"{path}: version: 内容已改变但版本号仍为 1" in capsys.readouterr().err
-    data["version"] = "2"
+    assert f"{path}: version: 内容已改变但版本号仍为 {version}" in capsys.readouterr().err
+    data["version"] = str(int(version) + 1)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     call_command("policy_check", "--path", str(tmp_path))
 

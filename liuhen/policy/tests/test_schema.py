@@ -174,3 +174,66 @@ def test_baseline_named_by_a_profile_must_exist(tmp_path):
     assert [str(i) for i in result.issues] == [
         f'{tmp_path}/naiman-culture.yaml: baseline: 基线配置 "national-baseline" 不存在或未通过校验'
     ]
+
+
+# ---------------------------------------------------------------- issue 4: filing stage and case clocks
+
+
+def test_unknown_filing_stage__refused_with_path_and_the_stages_there_are(tmp_path):
+    path = _write(tmp_path, "dongxihu-culture", lambda d: d["enforcement_types"]["penalty"].update(filing_stage="lian"))
+    assert _messages(path) == [
+        f'{path}: enforcement_types.penalty.filing_stage: 未知环节 "lian"，penalty 的一般程序环节为 '
+        "closure/decision/delivery/filing/intake/investigation/review"
+    ]
+
+
+def test_filing_stage_must_be_a_general_stage(tmp_path):
+    path = _write(
+        tmp_path, "naiman-culture", lambda d: d["enforcement_types"]["penalty"].update(filing_stage="extension")
+    )
+    (msg,) = _messages(path)
+    assert msg.startswith(f'{path}: enforcement_types.penalty.filing_stage: 未知环节 "extension"，')
+
+
+def test_clock_stopping_at_an_unknown_stage__refused(tmp_path):
+    def mutate(d):
+        d["deadlines"]["others"]["penalty_decision"]["clock"]["stop"] = "stage_left:review_decision"
+
+    path = _write(tmp_path, "dongxihu-culture", mutate)  # dongxihu decides in "decision", has no review_decision
+    (msg,) = _messages(path)
+    assert msg.startswith(f'{path}: deadlines.others.penalty_decision.clock.stop: 未知环节 "review_decision"，')
+    assert "penalty 的程序环节为" in msg and "/decision/" in msg
+
+
+def test_clock_of_a_type_the_agency_lacks__refused(tmp_path):
+    def mutate(d):
+        d["deadlines"]["others"]["penalty_decision"]["clock"]["types"] = ["penalty", "licensing"]
+
+    path = _write(tmp_path, "xinglongtai-drc", mutate)
+    assert _messages(path) == [
+        f'{path}: deadlines.others.penalty_decision.clock.types[1]: 执法类别 "licensing" 未在 enforcement_types 中定义'
+    ]
+
+
+def test_clock_started_by_filing_needs_a_filing_stage(tmp_path):
+    path = _write(tmp_path, "naiman-culture", lambda d: d["enforcement_types"]["penalty"].pop("filing_stage"))
+    assert _messages(path) == [
+        f"{path}: deadlines.others.penalty_decision.clock.start: penalty 未设立案环节（filing_stage），case_filed 不会发生"
+    ]
+
+
+def test_unknown_clock_event_and_approval_kind__refused(tmp_path):
+    def mutate(d):
+        d["deadlines"]["others"]["penalty_decision"]["clock"]["start"] = "case_registered"
+        d["enforcement_types"]["penalty"]["stages"][3]["approvals"] = ["agency_head", "boss"]
+
+    path = _write(tmp_path, "naiman-culture", mutate)
+    messages = _messages(path)
+    assert (
+        f'{path}: enforcement_types.penalty.stages[3].approvals[1]: 未知取值 "boss"，应为 '
+        "department_head/legal_review/collective_discussion/expert_review/agency_head"
+    ) in messages
+    assert any(
+        m.startswith(f'{path}: deadlines.others.penalty_decision.clock.start: 未知的期限起止事件 "case_registered"')
+        for m in messages
+    )
