@@ -35,6 +35,8 @@ ACTIONS: dict[str, str] = {
     "ledger.proof_exported": "导出账本存在性证明",
     "ledger.verified": "完成完整性核验",
     "ledger.verify_requested": "发起完整性核验",
+    "ledger.replicated": "复制到异地副本",
+    "ledger.restored": "从异地副本恢复",
     # ledger: blob store
     "blob.stored": "存入原始文件",
 }
