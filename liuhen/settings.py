@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "liuhen.ledger.blobstore",
     "liuhen.org",
     "liuhen.policy",
+    "liuhen.cases",
 ]
 
 MIDDLEWARE = [

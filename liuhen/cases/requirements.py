@@ -1,0 +1,156 @@
+"""What a stage needs before a case may leave it (the transition guards).
+
+Clauses flow-recording-plan-per-type, src-filing-approval, src-filing-form-content, doc-legal-review,
+doc-internal-approval. Each requirement is ``met``, ``missing`` (blocks the step, and the refusal
+names it) or ``pending``: a check another module will own (文书 in the documents issue, 音像记录 in the
+media issue). Until such a module registers its provider, its requirements are shown as pending
+on the case and written into the transition's ledger event, never skipped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from liuhen.cases.models import Approval, Case, Decision, FilingForm, StageVisit
+from liuhen.cases.rules import APPROVER_ROLE_TO_KIND
+from liuhen.policy.schema import APPROVAL_KINDS, AV_LEVELS, Profile, Stage
+
+MET, MISSING, PENDING = "met", "missing", "pending"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    code: str  # stable, e.g. "approval:legal_review", "filing_form", "document:inquiry_record", "av"
+    label: str  # Chinese, names what is needed
+    status: str  # met / missing / pending
+    note: str = ""
+
+    @property
+    def blocking(self) -> bool:
+        return self.status == MISSING
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+Provider = Callable[[Case, Profile, Stage, StageVisit | None], list[Requirement]]
+_PROVIDERS: dict[str, Provider] = {}
+
+
+def register_provider(name: str, provider: Provider) -> None:
+    """Another app ("documents", "media") takes over its part of the guards."""
+    _PROVIDERS[name] = provider
+
+
+def _pending_documents(case: Case, profile: Profile, stage: Stage, visit: StageVisit | None) -> list[Requirement]:
+    out = []
+    for code in stage.documents:
+        doc = profile.document_types.get(code)
+        name = doc.name if doc else code
+        out.append(Requirement(f"document:{code}", f"{name}未定稿", PENDING, "文书模块接入后核验"))
+    return out
+
+
+def _pending_av(case: Case, profile: Profile, stage: Stage, visit: StageVisit | None) -> list[Requirement]:
+    if stage.av != "mandatory":
+        return []
+    return [
+        Requirement(
+            "av",
+            f"{stage.name}须{AV_LEVELS['mandatory']}音像记录，尚无音像记录或未说明理由",
+            PENDING,
+            "音像记录模块接入后核验",
+        )
+    ]
+
+
+def filing_chain(profile: Profile) -> list[str]:
+    """Approval kinds of the filing approval, in order (from ``filing.approvers``)."""
+    if profile.filing is None:
+        return ["agency_head"]
+    kinds = [APPROVER_ROLE_TO_KIND[r] for r in profile.filing.approvers]
+    return kinds or ["agency_head"]
+
+
+def latest_filing_form(case: Case) -> FilingForm | None:
+    return case.filing_forms.order_by("-revision").first()
+
+
+def approvals_needed(case: Case, profile: Profile, stage: Stage, *, special: bool) -> list[str]:
+    et = profile.enforcement_types[case.enforcement_type]
+    if not special and et.filing_stage == stage.id:
+        return filing_chain(profile)
+    return list(stage.approvals)
+
+
+def approval_state(
+    case: Case, visit: StageVisit | None, kinds: list[str], *, filing: bool = False
+) -> dict[str, Approval | None]:
+    """The latest act of each kind: in this visit, or for the filing approval on the latest form revision
+    (the form may be approved before the case reaches the filing stage)."""
+    acts = Approval.objects.filter(case=case, kind__in=kinds).order_by("acted_at", "id")
+    if filing:
+        form = latest_filing_form(case)
+        acts = acts.filter(filing_form=form) if form is not None else acts.none()
+    elif visit is not None:
+        acts = acts.filter(visit=visit)
+    else:
+        acts = acts.none()
+    latest: dict[str, Approval | None] = dict.fromkeys(kinds)
+    for act in acts:
+        latest[act.kind] = act
+    return latest
+
+
+def _approvals(
+    case: Case, profile: Profile, stage: Stage, visit: StageVisit | None, special: bool
+) -> list[Requirement]:
+    kinds = approvals_needed(case, profile, stage, special=special)
+    if not kinds:
+        return []
+    filing = not special and profile.enforcement_types[case.enforcement_type].filing_stage == stage.id
+    state = approval_state(case, visit, kinds, filing=filing)
+    out = []
+    for kind in kinds:
+        act = state[kind]
+        label = APPROVAL_KINDS[kind]
+        if act is not None and act.decision == Decision.APPROVED:
+            out.append(Requirement(f"approval:{kind}", f"{label}：{act.actor_name}同意", MET))
+        elif act is not None:
+            out.append(Requirement(f"approval:{kind}", f"{label}未同意（{act.actor_name}：{act.opinion}）", MISSING))
+        else:
+            out.append(Requirement(f"approval:{kind}", f"{label}未完成", MISSING))
+    return out
+
+
+def _filing(case: Case, profile: Profile, stage: Stage) -> list[Requirement]:
+    et = profile.enforcement_types[case.enforcement_type]
+    if et.filing_stage != stage.id:
+        return []
+    form = latest_filing_form(case)
+    name = "立案审批表"
+    if profile.filing is not None and profile.filing.form in profile.document_types:
+        name = profile.document_types[profile.filing.form].name
+    if form is None:
+        return [Requirement("filing_form", f"{name}未提交", MISSING)]
+    return [Requirement("filing_form", f"{name}已提交（第 {form.revision} 版）", MET)]
+
+
+def stage_requirements(case: Case, profile: Profile, stage_id: str, *, visit: StageVisit | None) -> list[Requirement]:
+    """Everything the stage needs, in the order people check it."""
+    stage = profile.stage(case.enforcement_type, stage_id)
+    if stage is None:
+        return [Requirement("stage_unknown", f"环节 {stage_id} 不在执法规则配置中", MISSING)]
+    et = profile.enforcement_types[case.enforcement_type]
+    special = stage_id in {s.id for s in et.special_stages}
+    reqs = [*_filing(case, profile, stage), *_approvals(case, profile, stage, visit, special)]
+    if case.urgent_start and not special and et.filing_stage == stage_id and case.filed_at is None:
+        # 紧急情况先行启动: the case may go on; the filing must follow within the filing_makeup deadline.
+        reqs = [
+            Requirement(r.code, r.label, PENDING, "紧急情况先行启动，须在补办期限内完成") if r.blocking else r
+            for r in reqs
+        ]
+    reqs += _PROVIDERS.get("documents", _pending_documents)(case, profile, stage, visit)
+    reqs += _PROVIDERS.get("media", _pending_av)(case, profile, stage, visit)
+    return reqs
