@@ -267,8 +267,9 @@ def _blob_rows_deletable():
 def flushable_blobs():
     """Empty the blob table before the transactional test's own flush (which only lifts the ledger guards)."""
     yield
-    with _blob_rows_deletable(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM blobstore_blob")
+    if connection.vendor == "sqlite":
+        with _blob_rows_deletable(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM blobstore_blob")
 
 
 def _counts() -> dict[str, int]:
@@ -371,3 +372,17 @@ def test_replicate_to_s3__incremental_and_verified(db, settings, append, s3_serv
     client.delete_object(Bucket=bucket, Key=f"offsite/liuhen/blobs/{key[:2]}/{key[2:4]}/{key}")
     findings = verify_replica(target=target)
     assert [(f.code, f.item) for f in findings] == [("replica_blob_missing", f"replica:blob:{key}")]
+
+
+def test_verify_all__with_a_replica_reports_it_in_its_own_section(db, append, replica_dir):
+    from liuhen.ledger.integrity import verify_all
+
+    blob = blob_put(actor="测试", stream=b"for the report")
+    append(2)
+    replicate(target=str(replica_dir))
+    result = verify_all(replica=str(replica_dir))
+    assert result.ok and result.stats["replica"]["blobs"] == 1
+    _blob_file(replica_dir, blob.sha256).unlink()
+    result = verify_all(replica=str(replica_dir))
+    assert [f.code for f in result.findings] == ["replica_blob_missing"]
+    assert "异地副本" in result.text_report()
