@@ -69,12 +69,10 @@ def test_penalty_case_over_the_api_from_complaint_to_closure(client, staff_for):
     assert detail["status"] == "open" and detail["filed_at"]
     assert {d["code"] for d in detail["deadlines"]} >= {"penalty_decision"}
     obj = Case.objects.get(pk=case["id"])
-    stages = [
-        s.id
-        for s in __import__("liuhen.cases.services", fromlist=["x"]).profile_of(obj).enforcement_types["penalty"].stages
-    ]
+    stages = [s.id for s in services.profile_of(obj).enforcement_types["penalty"].stages]
     for stage in stages[:-1]:
-        approve_stage(staff, obj, stage) if stage != "filing" else None
+        if stage != "filing":
+            approve_stage(staff, obj, stage)
         r = _post(client, f"/api/cases/{case['id']}/advance", {"expected_stage": stage})
         assert r.status_code == 200, r.content
     r = _post(client, f"/api/cases/{case['id']}/advance", {"expected_stage": stages[-1]})
