@@ -633,6 +633,11 @@ def approval_record(
         stage = profile.stage(case.enforcement_type, et.filing_stage if filing_early else visit.stage_id)
         assert stage is not None
         kinds = approvals_needed(case, profile, stage, special=special)
+        if kind not in kinds and case.filed_at is not None and et.filing_stage and kind in filing_chain(profile):
+            raise ApprovalRefused(
+                f"立案审批已完成（{timezone.localtime(case.filed_at):%Y-%m-%d %H:%M}立案）",
+                code="approval_already_recorded",
+            )
         if kind not in kinds:
             raise ApprovalRefused(
                 f"“{stage.name}”环节不需要{APPROVAL_KINDS[kind]}"
