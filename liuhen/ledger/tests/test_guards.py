@@ -89,3 +89,19 @@ def test_flush_of_a_real_database_is_refused_by_the_guards(transactional_db, app
         call_command("flush", verbosity=0, interactive=False)
     monkeypatch.undo()
     assert Event.objects.count() == 2
+
+
+def test_flush_of_a_test_database_empties_the_blob_table_and_keeps_its_guards(transactional_db, settings, tmp_path):
+    from django.core.management import call_command
+    from django.db import DatabaseError
+
+    from liuhen.ledger.blobstore.models import Blob
+    from liuhen.ledger.blobstore.services import blob_put
+
+    settings.LIUHEN_STORAGE, settings.LIUHEN_BLOB_DIR = "local", tmp_path / "blobs"
+    blob_put(actor="测试", stream=b"flush me")
+    call_command("flush", verbosity=0, interactive=False)
+    assert Blob.objects.count() == 0
+    blob_put(actor="测试", stream=b"again")
+    with connection.cursor() as cursor, pytest.raises(DatabaseError):
+        cursor.execute("DELETE FROM blobstore_blob")
