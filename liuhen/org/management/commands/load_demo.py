@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -25,4 +26,11 @@ class Command(BaseCommand):
             return
         accounts = load_demo(accounts_file=accounts_file)
         self.stdout.write(self.style.SUCCESS(f"已载入演示数据：5 个执法机关，{len(accounts)} 个账号。"))
+        if apps.is_installed("liuhen.cases"):
+            from liuhen.cases.demo import load_demo_cases
+            from liuhen.org.demo import DEMO_AGENCIES
+            from liuhen.org.models import Agency
+
+            made = load_demo_cases(list(Agency.objects.filter(code__in=[a.code for a in DEMO_AGENCIES])))
+            self.stdout.write(f"演示案件：{made} 件（每个机关一件待立案审批的处罚案件、一件检查，另有待处理案源）。")
         self.stdout.write(f"演示账号与密码见：{accounts_file}（仅本机可读）")
