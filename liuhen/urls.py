@@ -15,5 +15,6 @@ urlpatterns = [
     path("policy/", include("liuhen.policy.urls")),
     path("calendar/", include("liuhen.policy.calendar_urls")),
     path("ledger/", include("liuhen.ledger.urls")),
+    path("cases/", include("liuhen.cases.urls")),
     path("api/", api.urls),
 ]

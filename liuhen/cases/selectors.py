@@ -88,6 +88,22 @@ def case_get(user: Any, pk: int) -> Case:
     return case
 
 
+def case_workers(user: Any) -> QuerySet[Any]:
+    """People of the user's agency who may handle cases: active accounts with an officer record and a
+    role that carries ``cases.work`` (the choices for a case's handlers)."""
+    from liuhen.org.models import User
+
+    roles = [r for r, perms in org_rules.ROLE_PERMISSIONS.items() if org_rules.P_CASES_WORK in perms]
+    return (
+        User.objects.filter(
+            agency_id=user.agency_id, is_active=True, officer__isnull=False, role_grants__role__in=roles
+        )
+        .select_related("officer")
+        .distinct()
+        .order_by("officer__name", "pk")
+    )
+
+
 def sources_visible(user: Any) -> QuerySet[CaseSource]:
     if not can_work(user):
         return CaseSource.objects.none()

@@ -1101,3 +1101,19 @@ def referral_acknowledge(
                 actor=actor, action="case.referral_acknowledged", obj_type="referral", obj_id=referral.pk, payload=body
             )
     return referral
+
+
+# ---------------------------------------------------------------- reading leaves a trace
+
+
+def case_view_record(*, actor: Any, case: Case) -> None:
+    """Opening a case page is a recorded act (integ-audit-trail-traceability): the ledger, not the timeline."""
+    with transaction.atomic():
+        record(
+            actor=actor,
+            action="case.viewed",
+            obj_type="case",
+            obj_id=case.pk,
+            payload={"case_id": case.pk, "case_number": case.number, "stage": case.stage},
+            agency_id=case.agency_id,
+        )

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from liuhen.cases import selectors as case_selectors
 from liuhen.org import rules
 
 
@@ -44,6 +45,24 @@ def _admin_links(user: Any) -> list[tuple[str, str, str]]:
     return links
 
 
+def _deadlines(user: Any) -> dict[str, Any]:
+    """我的待办期限: what is due within a week or late on the cases the user sees (the selector scopes
+    handlers to their cases, department heads to their department's, agency heads to the agency's)."""
+    today = timezone.localdate()
+    roles = user.role_codes
+    if rules.Role.AGENCY_HEAD in roles:
+        scope = "本机关"
+    elif rules.Role.DEPARTMENT_HEAD in roles:
+        scope = "本科室"
+    else:
+        scope = ""
+    return {
+        "due_items": case_selectors.due_for_user(user, today=today),
+        "late_count": case_selectors.late_count(user, today=today),
+        "due_scope": scope,
+    }
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -54,13 +73,16 @@ def home(request: HttpRequest) -> HttpResponse:
             officer.certificate_valid_from, officer.certificate_valid_until, timezone.localdate()
         )
         certificate = {"officer": officer, "status": status, "status_label": rules.CERTIFICATE_STATUS_LABELS[status]}
+    can_work_cases = rules.has_permission(user, rules.P_CASES_WORK)
     context = {
         "agency": user.agency,
         "role_labels": user.role_labels,
         "certificate": certificate,
         "is_admin": bool(user.role_codes & rules.ADMIN_ROLES),
         "admin_links": _admin_links(user),
-        "can_work_cases": rules.has_permission(user, rules.P_CASES_WORK),
+        "can_work_cases": can_work_cases,
+        "can_read_cases": can_work_cases or rules.has_permission(user, rules.P_SUPERVISE),
+        **(_deadlines(user) if can_work_cases else {}),
         "can_read_policy": rules.has_permission(user, rules.P_POLICY_READ),
     }
     return render(request, "core/home.html", context)

@@ -16,7 +16,7 @@ def test_home__officer_sees_agency_roles_and_certificate(client, make_agency, ma
     assert agency.name in html
     assert "执法人员" in html and "科室负责人" in html
     assert officer.officer.certificate_no in html and 'data-testid="cert-valid"' in html
-    assert "案件办理功能尚未开通" in html
+    assert "我的待办期限" in html and 'data-testid="home-no-deadlines"' in html
     assert 'data-testid="admin-links"' not in html
 
 
