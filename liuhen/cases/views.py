@@ -341,6 +341,8 @@ def _stage_bar(case: Case, profile: Profile) -> tuple[list[dict[str, Any]], list
             state = "done"
         elif i == current:
             state = "current"
+        elif s.id == et.filing_stage and case.filed_at is not None:
+            state = "approved"  # filing approved ahead of reaching the stage
         else:
             state = "todo"
         bar.append({"id": s.id, "name": s.name, "state": state, "av": s.av})

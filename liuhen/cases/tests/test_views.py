@@ -262,3 +262,62 @@ def test_home__late_deadlines_are_flagged_for_handler_and_heads(client, staff):
     client.force_login(staff.outsider)
     html = _html(client.get("/"))
     assert 'data-testid="home-late"' not in html and case.number not in html
+
+
+def _approve_via_page(client, staff, case, stage_id: str, kind: str) -> None:
+    client.force_login(staff.for_kind(kind))
+    key = f"approve-{stage_id}-{kind}"
+    assert f'data-testid="action-{key}"' in _html(client.get(f"/cases/{case.pk}/"))
+    r = client.post(
+        f"/cases/{case.pk}/act/{key}",
+        {
+            f"{key}-decision": "approved",
+            f"{key}-opinion": "同意",
+            f"{key}-suggestions": "无",
+            f"{key}-participants": "王局长\n李副局长\n赵科长",
+            f"{key}-minutes": "事实清楚，证据充分",
+            f"{key}-conclusion": "同意作出处理",
+            f"{key}-extend_days": "30",
+        },
+    )
+    assert r.status_code == 302, _html(r)
+
+
+def test_a_case_is_carried_through_every_stage_on_its_page(client, staff_for):
+    """national-baseline penalty: legal review, collective discussion and heads, each through its form;
+    a special stage entered and left; closure; every page renders along the way."""
+    from liuhen.cases.requirements import approvals_needed
+
+    staff = staff_for("national-baseline")
+    case = staff.open("penalty", title="接纳未成年人")
+    file_case(staff, case)
+    profile = services.profile_of(case)
+    et = profile.enforcement_types["penalty"]
+    special = et.special_stages[0]
+    for stage in et.stages:
+        case.refresh_from_db()
+        if stage.id in special.enter_from and not case.visits.filter(special=True).exists():
+            client.force_login(staff.officer)
+            data = {f"special_enter-{special.id}-reason": "当事人申请"}
+            if special.moves_deadlines:
+                data[f"special_enter-{special.id}-requested_days"] = "30"
+            r = client.post(f"/cases/{case.pk}/act/special_enter-{special.id}", data)
+            assert r.status_code == 302, _html(r)
+            for kind in approvals_needed(case, profile, special, special=True):
+                _approve_via_page(client, staff, case, special.id, kind)
+            client.force_login(staff.officer)
+            r = client.post(
+                f"/cases/{case.pk}/act/special_leave-{special.id}", {f"special_leave-{special.id}-outcome": "已办结"}
+            )
+            assert r.status_code == 302, _html(r)
+        if stage.id != et.filing_stage:
+            for kind in approvals_needed(case, profile, stage, special=False):
+                _approve_via_page(client, staff, case, stage.id, kind)
+        client.force_login(staff.officer)
+        code = "close" if stage is et.stages[-1] else "advance"
+        r = client.post(f"/cases/{case.pk}/act/{code}", {f"{code}-expected_stage": stage.id})
+        assert r.status_code == 302, _html(r)
+    case.refresh_from_db()
+    assert case.status == "closed"
+    html = _html(client.get(f"/cases/{case.pk}/"))
+    assert "案件已结案" in html and "结案" in html and "进入特别程序环节" in html
