@@ -81,7 +81,7 @@ class CaseFilterForm(_Styled, forms.Form):
                         stages.append((s.id, s.name))
         self.fields["stage"].choices = [("", "全部"), *stages]
         self.fields["handler"].choices = [("", "全部")] + [(u.pk, u.officer.name or str(u)) for u in workers]
-        self.fields["q"].widget.attrs["placeholder"] = "案件编号、案由或当事人"
+        self.fields["q"].widget.attrs["placeholder"] = "编号、案由、当事人"
         self._style()
 
 

@@ -90,3 +90,43 @@ def test_officer_files_a_penalty_case_from_a_complaint(page, login, screenshot, 
     for entry in case.timeline.all():
         assert f"#{entry.event_seq}" in timeline
     screenshot(page, "cases-detail-filed")
+
+
+def test_department_head_sees_the_late_items_of_his_department(page, login, screenshot, make_agency, make_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from liuhen.cases import services
+    from liuhen.cases.models import CaseDeadline
+
+    agency = make_agency("e2e-late", "national-baseline")
+    officer = make_user(agency, "officer", username="late.officer")
+    partner = make_user(agency, "officer")
+    make_user(agency, "department_head", username="late.head")
+    lead = services.case_source_register(
+        actor=officer, kind="own_inspection", received_at=timezone.now(), summary="检查发现无证经营"
+    )
+    case = services.case_open(
+        actor=officer, enforcement_type="penalty", title="无证经营", source=lead, handlers=[officer, partner]
+    )
+    CaseDeadline.objects.create(
+        case=case,
+        code="test_late",
+        label="测试期限",
+        value=1,
+        unit="working_days",
+        stop_event="case_closed",
+        started_on=timezone.localdate() - dt.timedelta(days=10),
+        due_on=timezone.localdate() - dt.timedelta(days=3),
+    )
+
+    login(page, "late.head", PASSWORD)
+    late = page.get_by_test_id("home-late")
+    assert "1" in late.inner_text() and "本科室" in late.inner_text()
+    assert case.number in page.get_by_test_id("home-deadlines").inner_text()
+    screenshot(page, "cases-home-late")
+    with page.expect_navigation():
+        late.get_by_role("link").click()
+    assert case.number in page.get_by_test_id("case-table").inner_text()
+    screenshot(page, "cases-list-late")
