@@ -167,6 +167,11 @@ def _open_visit(case: Case, stage_id: str, *, special: bool = False) -> StageVis
     return case.visits.filter(stage_id=stage_id, special=special, left_at__isnull=True).order_by("-id").first()
 
 
+def _leave_visit(visit: StageVisit, *, actor: Any, at: dt.datetime, outcome: str) -> None:
+    visit.left_at, visit.left_by, visit.outcome = at, actor, outcome
+    visit.save(update_fields=["left_at", "left_by", "outcome"])
+
+
 def _open_specials(case: Case) -> list[StageVisit]:
     return list(case.visits.filter(special=True, left_at__isnull=True).order_by("id"))
 
@@ -772,8 +777,7 @@ def case_advance(*, actor: Any, case: Case, expected_stage: str | None = None, n
         left = case.stage
         visit = _open_visit(case, left)
         if visit is not None:
-            visit.left_at, visit.left_by, visit.outcome = now, actor, (note or "").strip()
-            visit.save(update_fields=["left_at", "left_by", "outcome"])
+            _leave_visit(visit, actor=actor, at=now, outcome=(note or "").strip())
         case.stage = stages[i + 1]
         StageVisit.objects.create(case=case, stage_id=case.stage, entered_at=now, entered_by=actor)
         changes = _clock(case, profile, f"stage_left:{left}", now) + _clock(
@@ -877,8 +881,7 @@ def special_stage_leave(*, actor: Any, case: Case, stage_id: str, outcome: str) 
         if any(r.blocking for r in reqs):
             raise _refuse(f"“{stage.name}”尚不能结束", reqs)
         now = timezone.now()
-        visit.left_at, visit.left_by, visit.outcome = now, actor, outcome
-        visit.save(update_fields=["left_at", "left_by", "outcome"])
+        _leave_visit(visit, actor=actor, at=now, outcome=outcome)
         changes: list[dict[str, Any]] = []
         fields: list[str] = []
         if getattr(stage, "pauses_deadlines", False):
@@ -959,8 +962,7 @@ def case_close(*, actor: Any, case: Case, expected_stage: str | None = None, not
         now = timezone.now()
         visit = _open_visit(case, case.stage)
         if visit is not None:
-            visit.left_at, visit.left_by, visit.outcome = now, actor, (note or "").strip()
-            visit.save(update_fields=["left_at", "left_by", "outcome"])
+            _leave_visit(visit, actor=actor, at=now, outcome=(note or "").strip())
         case.status, case.closed_at = CaseStatus.CLOSED, now
         changes = _clock(case, profile, f"stage_left:{case.stage}", now) + _clock(case, profile, "case_closed", now)
         _bump(case, "status", "closed_at")
@@ -1044,8 +1046,7 @@ def referral_create(
             fields: list[str] = []
             if ends_case:
                 for visit in case.visits.filter(left_at__isnull=True):
-                    visit.left_at, visit.left_by, visit.outcome = now, actor, "案件移送"
-                    visit.save(update_fields=["left_at", "left_by", "outcome"])
+                    _leave_visit(visit, actor=actor, at=now, outcome="案件移送")
                 case.status = CaseStatus.REFERRED
                 fields.append("status")
             _bump(case, *fields)
