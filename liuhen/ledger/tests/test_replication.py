@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import importlib
 import json
 import os
 import shutil
@@ -13,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import transaction
 
 from liuhen.ledger import replication, services
 from liuhen.ledger.blobstore import backends
@@ -243,35 +241,6 @@ def test_restore__refuses_a_database_that_is_not_empty(db, append, replica_dir):
         call_command("restore", "--from", str(replica_dir))
 
 
-_blob_guards = importlib.import_module("liuhen.ledger.blobstore.migrations.0002_append_only_triggers")
-
-
-@contextlib.contextmanager
-def _blob_rows_deletable():
-    """SQLite empties tables with DELETE, which the blob table's trigger refuses (PostgreSQL truncates)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        for sql in _blob_guards.SQLITE_DOWN:
-            cursor.execute(sql)
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for sql in _blob_guards.SQLITE_UP:
-                cursor.execute(sql)
-
-
-@pytest.fixture
-def flushable_blobs():
-    """Empty the blob table before the transactional test's own flush (which only lifts the ledger guards)."""
-    yield
-    if connection.vendor == "sqlite":
-        with _blob_rows_deletable(), connection.cursor() as cursor:
-            cursor.execute("DELETE FROM blobstore_blob")
-
-
 def _counts() -> dict[str, int]:
     return {m._meta.label: m._default_manager.count() for m in snapshot_models()}
 
@@ -305,7 +274,7 @@ def _small_deployment() -> list[str]:
 @pytest.mark.clause("store-offsite-backup")
 @pytest.mark.django_db(transaction=True)
 def test_restore_drill__destroy_the_primary_restore_from_the_replica_and_verify(
-    settings, ledger_data_dir, primary_store, replica_dir, flushable_blobs
+    settings, ledger_data_dir, primary_store, replica_dir
 ):
     keys = _small_deployment()
     services.checkpoint_create()
@@ -317,8 +286,7 @@ def test_restore_drill__destroy_the_primary_restore_from_the_replica_and_verify(
 
     # Disaster: the database, the originals and the witness file are gone (the signing key was kept
     # apart, as the operator guide requires).
-    with _blob_rows_deletable():
-        call_command("flush", interactive=False, verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)  # lifts the ledger's and the blob table's guards
     shutil.rmtree(primary_store)
     shutil.rmtree(ledger_data_dir / "ledger")
     assert Event.objects.count() == 0
