@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "liuhen.org",
     "liuhen.policy",
     "liuhen.cases",
+    "liuhen.documents",
 ]
 
 MIDDLEWARE = [

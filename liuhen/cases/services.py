@@ -163,6 +163,20 @@ def _trace(
     )
 
 
+def timeline_record(
+    case: Case,
+    *,
+    actor: Any,
+    action: str,
+    summary: str,
+    stage_id: str = "",
+    obj: tuple[str, Any] | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> TimelineEntry:
+    """For other apps (documents, media): one step of the case, in the ledger and on its timeline."""
+    return _trace(case, actor=actor, action=action, summary=summary, stage_id=stage_id, obj=obj, payload=payload)
+
+
 def _open_visit(case: Case, stage_id: str, *, special: bool = False) -> StageVisit | None:
     return case.visits.filter(stage_id=stage_id, special=special, left_at__isnull=True).order_by("-id").first()
 

@@ -55,6 +55,16 @@ ACTIONS: dict[str, str] = {
     "case.referred": "移送案件",
     "case.referral_acknowledged": "记录移送回执",
     "case.viewed": "查阅案件",
+    # documents
+    "document.drafted": "起草文书",
+    "document.draft_saved": "保存文书草稿",
+    "document.signed": "签名",
+    "document.signature_refused": "拒绝签名（见证人见证）",
+    "document.finalised": "文书定稿",
+    "document.correction_started": "更正文书",
+    "document.paper_attached": "附加纸质文书扫描件",
+    "document.viewed": "查阅文书",
+    "document.downloaded": "下载文书",
     # ledger: blob store
     "blob.stored": "存入原始文件",
 }

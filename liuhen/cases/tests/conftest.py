@@ -85,11 +85,43 @@ def staff_for(make_agency, make_user):
     return _make
 
 
-def approve_stage(staff: Staff, case: Case, stage_id: str, *, special: bool = False) -> list[str]:
-    """Record, in order, every approval the stage needs (as approved); returns the kinds recorded."""
+def complete_documents(staff: Staff, case: Case, stage_id: str) -> list[str]:
+    """Draft, sign and finalise every form the stage requires (the filing form is the cases app's own)."""
+    from liuhen.documents import services as docs
+    from liuhen.documents.models import Document
+    from liuhen.testing.images import signature_png
+
     case.refresh_from_db()
     profile = services.profile_of(case)
     stage = profile.stage(case.enforcement_type, stage_id)
+    filing_form = profile.filing.form if profile.filing else None
+    made = []
+    for n, code in enumerate(stage.documents):
+        if code == filing_form or Document.objects.filter(case=case, doc_type=code, version_count__gt=0).exists():
+            continue
+        doc = profile.document_types[code]
+        draft = docs.document_create(actor=staff.officer, case=case, doc_type=code, stage_id=stage_id)
+        values = {f.id: draft.draft_values.get(f.id) or f"{f.label}（测试）" for f in doc.fields}
+        docs.document_draft_save(actor=staff.officer, document=draft, values=values)
+        for role in doc.signers:
+            if role not in docs.IMPLICIT_SIGNERS:
+                docs.signature_capture(
+                    actor=staff.officer, document=draft, role=role, signer_name="某某", image=signature_png(seed=n)
+                )
+        docs.document_finalise(actor=staff.officer, document=draft)
+        made.append(code)
+    return made
+
+
+def approve_stage(staff: Staff, case: Case, stage_id: str, *, special: bool = False) -> list[str]:
+    """Make the stage's required forms, then record, in order, every approval the stage needs (as
+    approved); returns the approval kinds recorded."""
+    complete_documents(staff, case, stage_id)
+    case.refresh_from_db()
+    profile = services.profile_of(case)
+    stage = profile.stage(case.enforcement_type, stage_id)
+    if not special and stage_id == profile.enforcement_types[case.enforcement_type].filing_stage:
+        return []  # the filing approvals come with the filing form (file_case)
     kinds = approvals_needed(case, profile, stage, special=special)
     for kind in kinds:
         services.approval_record(
@@ -108,12 +140,15 @@ def approve_stage(staff: Staff, case: Case, stage_id: str, *, special: bool = Fa
 
 
 def file_case(staff: Staff, case: Case) -> None:
+    """Submit the filing form with every field and record the profile's filing approvals in order."""
     profile = services.profile_of(case)
     form = profile.document_types[profile.filing.form]
     values = {f.id: f"{f.label}内容" for f in form.fields}
     services.filing_form_submit(actor=staff.officer, case=case, values=values)
-    et = profile.enforcement_types[case.enforcement_type]
-    approve_stage(staff, case, et.filing_stage)
+    for kind in services.filing_chain(profile):
+        services.approval_record(
+            actor=staff.for_kind(kind), case=case, kind=kind, decision="approved", opinion="同意立案", suggestions="无"
+        )
 
 
 def drive_to_close(staff: Staff, case: Case) -> Case:
@@ -126,8 +161,7 @@ def drive_to_close(staff: Staff, case: Case) -> Case:
     for stage in et.stages:
         case.refresh_from_db()
         assert case.stage == stage.id
-        if stage.id != et.filing_stage:
-            approve_stage(staff, case, stage.id)
+        approve_stage(staff, case, stage.id)
         if stage is et.stages[-1]:
             return services.case_close(actor=staff.officer, case=case)
         services.case_advance(actor=staff.officer, case=case, expected_stage=stage.id)

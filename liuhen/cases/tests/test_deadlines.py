@@ -12,7 +12,7 @@ from django.utils import timezone
 from liuhen.cases import services
 from liuhen.cases.models import CaseDeadline, DeadlineStatus
 from liuhen.cases.selectors import case_list, due_for_user, late_count
-from liuhen.cases.tests.conftest import file_case
+from liuhen.cases.tests.conftest import approve_stage, file_case
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -67,8 +67,9 @@ def test_suspension_pauses_and_extension_moves_the_decision_limit(staff_for, clo
     limit = CaseDeadline.objects.get(case=case, code="penalty_decision")
     assert (limit.value, limit.unit, limit.started_on) == (90, "calendar_days", dt.date(2026, 9, 1))
     assert limit.due_on == dt.date(2026, 11, 30)
-    services.case_advance(actor=staff.officer, case=case, expected_stage="intake")
-    services.case_advance(actor=staff.officer, case=case, expected_stage="filing")
+    for stage in ("intake", "filing"):
+        approve_stage(staff, case, stage)
+        services.case_advance(actor=staff.officer, case=case, expected_stage=stage)
     case.refresh_from_db()
     assert case.stage == "investigation"
 
@@ -102,8 +103,6 @@ def test_deadline_stops_met_when_its_stage_is_left_in_time(staff_for, clock):
     case = staff.open("penalty")
     file_case(staff, case)
     profile = services.profile_of(case)
-    from liuhen.cases.tests.conftest import approve_stage
-
     for stage in profile.enforcement_types["penalty"].stages:
         case.refresh_from_db()
         if case.stage == "delivery":

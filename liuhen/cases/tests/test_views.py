@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from liuhen.cases import services
 from liuhen.cases.models import Case, CaseDeadline, CaseSource, FilingForm, SourceStatus
-from liuhen.cases.tests.conftest import file_case
+from liuhen.cases.tests.conftest import complete_documents, file_case
 from liuhen.ledger.models import Event
 
 FILING_VALUES = {
@@ -216,7 +216,7 @@ def test_case_page__timeline_requirements_and_the_view_is_recorded(client, staff
     for entry in case.timeline.all():
         assert f"#{entry.event_seq}" in html
     assert 'data-testid="timeline-row"' in html and "受案" in html
-    assert "待文书/音像模块核验" in html  # documents of the stage shown as pending, not skipped
+    assert "未制作" in html  # the stage's required forms are named, not skipped
     assert 'data-testid="stage-current"' in html
 
 
@@ -225,6 +225,9 @@ def test_case_page__advance_refused_names_what_is_missing(client, staff):
     client.force_login(staff.officer)
     r = client.post(f"/cases/{case.pk}/act/advance", {"advance-expected_stage": "delivery", "advance-note": ""})
     assert "案件已被他人推进到其他环节" in _html(r)
+    r = client.post(f"/cases/{case.pk}/act/advance", {"advance-expected_stage": case.stage})
+    assert "现场检查" in _html(r) and "未制作" in _html(r)  # the missing form is named
+    complete_documents(staff, case, case.stage)  # documents pages: issue 5
     r = client.post(f"/cases/{case.pk}/act/advance", {"advance-expected_stage": case.stage})
     assert r.status_code == 302
     case.refresh_from_db()
@@ -303,6 +306,7 @@ def test_a_case_is_carried_through_every_stage_on_its_page(client, staff_for):
                 data[f"special_enter-{special.id}-requested_days"] = "30"
             r = client.post(f"/cases/{case.pk}/act/special_enter-{special.id}", data)
             assert r.status_code == 302, _html(r)
+            complete_documents(staff, case, special.id)
             for kind in approvals_needed(case, profile, special, special=True):
                 _approve_via_page(client, staff, case, special.id, kind)
             client.force_login(staff.officer)
@@ -310,6 +314,7 @@ def test_a_case_is_carried_through_every_stage_on_its_page(client, staff_for):
                 f"/cases/{case.pk}/act/special_leave-{special.id}", {f"special_leave-{special.id}-outcome": "已办结"}
             )
             assert r.status_code == 302, _html(r)
+        complete_documents(staff, case, stage.id)
         if stage.id != et.filing_stage:
             for kind in approvals_needed(case, profile, stage, special=False):
                 _approve_via_page(client, staff, case, stage.id, kind)

@@ -15,13 +15,16 @@ where the agency signs).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -219,6 +222,17 @@ def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
 # ---------------------------------------------------------------- sealing and checking
 
 
+def _off_loop(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """pyhanko's sync calls run ``asyncio.run``, which refuses inside a running event loop (an async
+    server, or a thread where Playwright's sync API runs one): then run them in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 def seal_pdf(pdf: bytes, *, agency_code: str, agency_name: str) -> bytes:
     """The PDF with the agency's seal appended as an incremental update (the original bytes stay)."""
     key, cert = _agency(agency_code, agency_name)
@@ -241,7 +255,7 @@ def seal_pdf(pdf: bytes, *, agency_code: str, agency_name: str) -> bytes:
     )
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-        out = signers.sign_pdf(writer, meta, signer=signer)
+        out = _off_loop(signers.sign_pdf, writer, meta, signer=signer)
     except Exception as exc:  # pyhanko raises many kinds for a broken PDF
         raise SealError(f"无法在该 PDF 上盖章：{exc}", "seal_bad_pdf") from None
     return out.getvalue()
@@ -282,7 +296,7 @@ def verify_seal(pdf: bytes) -> SealStatus:
     for sig in embedded:
         try:
             moment = sig.self_reported_timestamp
-            status = validate_pdf_signature(sig, _validation_context(moment), skip_diff=True)
+            status = _off_loop(validate_pdf_signature, sig, _validation_context(moment), skip_diff=True)
         except Exception as exc:
             return SealStatus(True, False, "", None, False, f"电子印章无法核验，文件可能被改动：{exc}")
         results.append(status)

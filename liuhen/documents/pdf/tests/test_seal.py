@@ -135,3 +135,19 @@ def test_seal_pdf__not_a_pdf__refused(seal_data_dir: Path) -> None:
     with pytest.raises(SealError) as raised:
         seal_pdf(b"not a pdf", **AGENCY)
     assert raised.value.code == "seal_bad_pdf"
+
+
+def test_seal_and_verify_work_inside_a_running_event_loop(tmp_path, settings):
+    """An async server (or Playwright's sync API in the same thread) runs a loop; sealing still works."""
+    import asyncio
+
+    from liuhen.documents.pdf.render import render_pdf
+    from liuhen.documents.pdf.seal import seal_pdf, verify_seal
+
+    settings.DATA_DIR = tmp_path
+    pdf = render_pdf(title="测试", form_no="", agency_name="测试局", case_number="1", fields=[("事项", "内容")])
+
+    async def inside() -> bool:
+        return verify_seal(seal_pdf(pdf, agency_code="loop", agency_name="测试局")).intact
+
+    assert asyncio.run(inside())

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    name = "liuhen.documents"
+    label = "documents"
+    verbose_name = "执法文书"
+
+    def ready(self) -> None:
+        from liuhen.cases.requirements import register_provider
+        from liuhen.documents.guards import document_requirements
+        from liuhen.ledger.records import ImmutableRecord, register
+
+        register_provider("documents", document_requirements)
+        # Write-once rows: each is created with its event, whose payload carries these columns.
+        register(
+            ImmutableRecord(
+                model="documents.DocumentVersion",
+                action="document.finalised",
+                object_type="document_version",
+                fields=("document_id", "version", "data_sha256", "pdf_sha256"),
+                label="文书定稿版本",
+            )
+        )

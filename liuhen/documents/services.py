@@ -1,0 +1,619 @@
+"""The life of a text record: draft, sign (or refuse with a witness), finalise, correct, attach paper.
+
+Clauses doc-text-primary, doc-standard-templates, doc-signatures, doc-refusal-record,
+doc-officer-credentials-in-transcript, doc-electronic-signature, integ-no-tamper-original.
+
+Finalising renders the form to PDF, seals it with the agency's electronic seal, stores the PDF and
+the canonical JSON of the data as blobs and records their hashes in the ledger, in one transaction
+with the version row. From then on the version cannot change; a correction is a new version with
+its reason, and the old one stays on the timeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from liuhen.cases import services as case_services
+from liuhen.cases.errors import CaseForbidden, CaseInvalid, TransitionRefused
+from liuhen.cases.models import Case, CaseStatus
+from liuhen.documents.models import Document, DocumentKind, DocumentStatus, DocumentVersion, Signature
+from liuhen.ledger.blobstore.backends import get_store
+from liuhen.ledger.blobstore.services import blob_put
+from liuhen.ledger.services import canonical_json
+from liuhen.policy.schema import SIGNERS, DocumentType, Profile
+
+# Signer roles whose "signature" is the authenticated act of the person (finalising officer, approver).
+IMPLICIT_SIGNERS = frozenset({"officer", "approver"})
+OFFICER_FIELDS = ("officer_count", "officer_names", "certificate_nos")
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_SCAN_BYTES = 50 * 1024 * 1024
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class DocumentInvalid(CaseInvalid):
+    code = "document_invalid"
+
+
+class DocumentRefused(TransitionRefused):
+    code = "document_refused"
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+def catalogue(case: Case) -> dict[str, DocumentType]:
+    """The forms of the case's agency, as pinned with the case."""
+    return dict(case_services.profile_of(case).document_types)
+
+
+def doc_type_of(profile: Profile, code: str) -> DocumentType:
+    doc = profile.document_types.get(code)
+    if doc is None:
+        raise DocumentInvalid(f"本机关文书目录中没有文书类型“{code}”", code="document_type_unknown")
+    return doc
+
+
+def stage_forms(profile: Profile, case: Case, stage_id: str) -> tuple[list[str], list[str]]:
+    """(required, if applicable) document type codes of a stage."""
+    stage = profile.stage(case.enforcement_type, stage_id)
+    if stage is None:
+        return [], []
+    return list(stage.documents), list(stage.documents_if_applicable)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _name(user: Any) -> str:
+    officer = getattr(user, "officer", None)
+    return (officer.name if officer else "") or getattr(user, "display_name", "") or user.username
+
+
+def _require_handler(actor: Any, case: Case) -> None:
+    case_services._require_handler(actor, case)  # one rule for who may act on a case
+
+
+def _require_open(case: Case) -> None:
+    if case.status in (CaseStatus.CLOSED, CaseStatus.REFERRED):
+        raise DocumentRefused(f"案件{case.get_status_display()}，不能再制作或修改文书", code="case_ended")
+
+
+def _officer_prefill(case: Case) -> dict[str, str]:
+    officers = [h.officer for h in case.handlers.select_related("officer").order_by("pk") if h.officer_id]
+    return {
+        "officer_count": str(len(officers)),
+        "officer_names": "、".join(o.name for o in officers),
+        "certificate_nos": "、".join(o.certificate_no for o in officers),
+    }
+
+
+def _clean_values(doc: DocumentType, values: Mapping[str, Any]) -> dict[str, str]:
+    known = {f.id for f in doc.fields}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise DocumentInvalid(
+            f"{doc.name}没有这些栏目：{'、'.join(unknown)}", code="document_field_unknown", fields=unknown
+        )
+    return {k: ("" if v is None else str(v)).strip() for k, v in values.items()}
+
+
+def _split(text: str) -> list[str]:
+    for sep in ("，", ",", "；", ";", " ", "\n"):
+        text = text.replace(sep, "、")
+    return [t for t in (p.strip() for p in text.split("、")) if t]
+
+
+def officer_problems(values: Mapping[str, str]) -> list[str]:
+    """doc-officer-credentials-in-transcript: number, names and certificate numbers agree, at least two."""
+    names, certs = _split(values.get("officer_names", "")), _split(values.get("certificate_nos", ""))
+    problems = []
+    try:
+        count = int(values.get("officer_count", "").strip() or 0)
+    except ValueError:
+        count = -1
+        problems.append("执法人员数量应为数字")
+    if len(names) < 2:
+        problems.append("执法人员不得少于两人")
+    if len(certs) != len(names):
+        problems.append(f"列出 {len(names)} 名执法人员，但只有 {len(certs)} 个执法证件号（每人须载明证件号）")
+    if count >= 0 and count != len(names):
+        problems.append(f"执法人员数量（{count}）与列出的姓名（{len(names)} 人）不符")
+    return problems
+
+
+def finalise_problems(doc: DocumentType, values: Mapping[str, str], signatures: list[Signature]) -> list[str]:
+    """Everything that stops a draft from being finalised, in Chinese."""
+    problems = [f"须填写“{f.label}”" for f in doc.fields if f.required and not values.get(f.id, "").strip()]
+    if doc.names_officers or all(f in {x.id for x in doc.fields} for f in OFFICER_FIELDS):
+        problems += officer_problems(values)
+    roles = {s.role for s in signatures}
+    for role in doc.signers:
+        if role in IMPLICIT_SIGNERS or role in roles:
+            continue
+        problems.append(f"缺少{SIGNERS.get(role, role)}的签名或拒绝签名记录")
+    return problems
+
+
+def image_kind(data: bytes) -> str:
+    """``png``; refuses anything else (doc-signatures: a signature is an image)."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise DocumentInvalid("签名图像不能超过 2 MB", code="signature_image_too_large")
+    if data.startswith(PNG_MAGIC) and len(data) > 24 and data[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", data[16:24])
+        if 0 < width <= 8000 and 0 < height <= 8000:
+            return "png"
+    raise DocumentInvalid("签名须为 PNG 图像（在页面上手写采集，或将签字纸扫描为 PNG）", code="signature_not_an_image")
+
+
+# ---------------------------------------------------------------- drafting
+
+
+def document_create(
+    *, actor: Any, case: Case, doc_type: str, stage_id: str | None = None, values: Mapping[str, Any] | None = None
+) -> Document:
+    """Start a draft from the agency's form for this stage; officers' names and certificates prefilled."""
+    _require_handler(actor, case)
+    _require_open(case)
+    profile = case_services.profile_of(case)
+    doc = doc_type_of(profile, doc_type)
+    stage_id = stage_id or case.stage
+    if profile.stage(case.enforcement_type, stage_id) is None:
+        raise DocumentInvalid(f"本案没有环节“{stage_id}”", code="stage_unknown")
+    field_ids = {f.id for f in doc.fields}
+    prefill = {k: v for k, v in _officer_prefill(case).items() if k in field_ids}
+    clean = {**prefill, **_clean_values(doc, values or {})}
+    with transaction.atomic():
+        case = case_services._lock(case)
+        now = timezone.now()
+        n = Document.objects.filter(case=case).count() + 1
+        document = Document.objects.create(
+            case=case,
+            doc_type=doc_type,
+            doc_name=doc.name,
+            stage_id=stage_id,
+            number=f"{case.number}-W{n:03d}",
+            draft_values=clean,
+            draft_updated_at=now,
+            draft_updated_by=actor,
+            created_by=actor,
+            created_at=now,
+        )
+        case_services.timeline_record(
+            case,
+            actor=actor,
+            action="document.drafted",
+            stage_id=stage_id,
+            obj=("document", document.pk),
+            summary=f"起草{doc.name}（{document.number}）",
+            payload={"document_id": document.pk, "doc_type": doc_type, "number": document.number},
+        )
+    return document
+
+
+def document_draft_save(*, actor: Any, document: Document, values: Mapping[str, Any]) -> Document:
+    """Autosave: replace the draft's values (only while it is a draft or being corrected)."""
+    case = document.case
+    _require_handler(actor, case)
+    _require_open(case)
+    doc = doc_type_of(case_services.profile_of(case), document.doc_type)
+    clean = _clean_values(doc, values)
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.status == DocumentStatus.FINAL:
+            raise DocumentRefused("文书已定稿，不能修改；如需更正请发起更正（将生成新版本）", code="document_final")
+        changed = sorted(
+            k for k in set(clean) | set(document.draft_values) if clean.get(k) != document.draft_values.get(k)
+        )
+        document.draft_values = clean
+        document.draft_updated_at, document.draft_updated_by = timezone.now(), actor
+        document.save(update_fields=["draft_values", "draft_updated_at", "draft_updated_by"])
+        from liuhen.ledger.services import record
+
+        record(
+            actor=actor,
+            action="document.draft_saved",
+            obj_type="document",
+            obj_id=document.pk,
+            payload={
+                "document_id": document.pk,
+                "changed_fields": changed,
+                "values_sha256": _sha(canonical_json(clean)),
+            },
+            agency_id=case.agency_id,
+        )
+    return document
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------- signatures
+
+
+def signature_capture(
+    *,
+    actor: Any,
+    document: Document,
+    role: str,
+    signer_name: str,
+    image: bytes | None = None,
+    refused: bool = False,
+    refusal_reason: str = "",
+    witness_name: str = "",
+    witness_image: bytes | None = None,
+) -> Signature:
+    """A party's, witness's or recipient's signature captured on screen (or signed on paper and
+    scanned), or their refusal to sign with the reason and a witness who signs (doc-refusal-record)."""
+    case = document.case
+    _require_handler(actor, case)
+    _require_open(case)
+    doc = doc_type_of(case_services.profile_of(case), document.doc_type)
+    if role not in doc.signers or role in IMPLICIT_SIGNERS:
+        allowed = "、".join(SIGNERS[r] for r in doc.signers if r not in IMPLICIT_SIGNERS) or "无"
+        raise DocumentInvalid(
+            f"{doc.name}不需要“{SIGNERS.get(role, role)}”签名（需要：{allowed}）", code="signer_role_invalid"
+        )
+    signer_name = (signer_name or "").strip()
+    if not signer_name:
+        raise DocumentInvalid("请填写签名人姓名", code="field_required")
+    if refused:
+        if not (refusal_reason or "").strip():
+            raise DocumentInvalid("拒绝签名须写明理由", code="refusal_reason_required")
+        if not (witness_name or "").strip() or not witness_image:
+            raise DocumentInvalid("拒绝签名须有见证人在场并签名", code="refusal_witness_required")
+        image_kind(witness_image)
+    else:
+        if not image:
+            raise DocumentInvalid("请采集签名（手写签名图像或签字后的扫描件）", code="signature_image_required")
+        image_kind(image)
+    image_sha = blob_put(actor=actor, stream=image, agency_id=case.agency_id).sha256 if image and not refused else ""
+    witness_sha = (
+        blob_put(actor=actor, stream=witness_image, agency_id=case.agency_id).sha256
+        if refused and witness_image
+        else ""
+    )
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.status == DocumentStatus.FINAL:
+            raise DocumentRefused("文书已定稿，不能再签名；如需补签请发起更正", code="document_final")
+        sig = Signature.objects.create(
+            document=document,
+            role=role,
+            signer_name=signer_name,
+            image_sha256=image_sha,
+            refused=refused,
+            refusal_reason=(refusal_reason or "").strip(),
+            witness_name=(witness_name or "").strip(),
+            witness_image_sha256=witness_sha,
+            captured_by=actor,
+            captured_at=timezone.now(),
+            for_version=document.version_count + 1,
+        )
+        who = f"{SIGNERS.get(role, role)}{signer_name}"
+        case_services.timeline_record(
+            case,
+            actor=actor,
+            action="document.signature_refused" if refused else "document.signed",
+            stage_id=document.stage_id,
+            obj=("signature", sig.pk),
+            summary=(
+                f"{who}拒绝在{document.doc_name}上签名，理由：{sig.refusal_reason}；见证人：{sig.witness_name}"
+                if refused
+                else f"{who}在{document.doc_name}上签名"
+            ),
+            payload={
+                "document_id": document.pk,
+                "role": role,
+                "signer_name": signer_name,
+                "refused": refused,
+                "image_sha256": image_sha,
+                "witness_image_sha256": witness_sha,
+            },
+        )
+    return sig
+
+
+def _current_signatures(document: Document) -> list[Signature]:
+    """The latest act of each signer role for the version being finalised."""
+    latest: dict[str, Signature] = {}
+    for sig in document.signatures.filter(for_version=document.version_count + 1).order_by("captured_at", "id"):
+        latest[sig.role] = sig
+    return list(latest.values())
+
+
+# ---------------------------------------------------------------- finalising
+
+
+def _read_blob(sha256: str) -> bytes:
+    with get_store().open(sha256) as fh:
+        return fh.read()
+
+
+def _signature_blocks(signatures: list[Signature]) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    for sig in signatures:
+        when = timezone.localtime(sig.captured_at).strftime("%Y-%m-%d %H:%M")
+        block: dict[str, Any] = {"role": sig.role, "name": sig.signer_name, "signed_at": when}
+        if sig.refused:
+            blocks.append(block | {"refused": True, "refusal_reason": sig.refusal_reason, "witness": sig.witness_name})
+            if sig.witness_image_sha256:
+                blocks.append(
+                    {
+                        "role": "witness",
+                        "name": sig.witness_name,
+                        "signed_at": when,
+                        "image": _read_blob(sig.witness_image_sha256),
+                    }
+                )
+        else:
+            blocks.append(block | {"image": _read_blob(sig.image_sha256)})
+    return blocks
+
+
+def _officer_blocks(values: Mapping[str, str]) -> list[dict[str, Any]]:
+    names, certs = _split(values.get("officer_names", "")), _split(values.get("certificate_nos", ""))
+    shown_text = values.get("certificates_shown", "")
+    shown: bool | None = None
+    if shown_text:
+        shown = "未" not in shown_text and "否" not in shown_text
+    return [
+        {"name": name, "certificate_no": certs[i] if i < len(certs) else "", "certificate_shown": shown}
+        for i, name in enumerate(names)
+    ]
+
+
+def render(document: Document, values: Mapping[str, str], signatures: list[Signature], version: int) -> bytes:
+    """The sealed PDF of one version."""
+    from liuhen.documents.pdf.render import render_pdf
+    from liuhen.documents.pdf.seal import seal_pdf
+
+    case = document.case
+    doc = doc_type_of(case_services.profile_of(case), document.doc_type)
+    fields = [(f.label, values.get(f.id, "")) for f in doc.fields]
+    pdf = render_pdf(
+        title=doc.name,
+        form_no=doc.form_no,
+        agency_name=case.agency.name,
+        case_number=f"{case.number}　文书编号 {document.number}" + (f"　第 {version} 版" if version > 1 else ""),
+        fields=[
+            (label, value) for (label, value), f in zip(fields, doc.fields, strict=True) if f.id not in OFFICER_FIELDS
+        ],
+        officers=_officer_blocks(values) if doc.names_officers else None,
+        signatures=_signature_blocks(signatures),
+        footer="本文书由留痕系统生成，电子印章可在系统中核验",
+    )
+    return seal_pdf(pdf, agency_code=case.agency.code, agency_name=case.agency.name)
+
+
+def document_finalise(*, actor: Any, document: Document) -> DocumentVersion:
+    """Finalise the draft: every required field, the officers' credentials and every signer's
+    signature or witnessed refusal must be there. The sealed PDF and the data become blobs."""
+    document = Document.objects.select_related("case", "case__agency").get(pk=document.pk)  # the saved draft
+    case = document.case
+    _require_handler(actor, case)
+    _require_open(case)
+    doc = doc_type_of(case_services.profile_of(case), document.doc_type)
+    if document.kind == DocumentKind.PAPER:
+        raise DocumentRefused("纸质文书扫描件附加时即已定稿", code="document_final")
+    if document.status == DocumentStatus.FINAL:
+        raise DocumentRefused("文书已定稿；如需更正请发起更正（将生成新版本）", code="document_final")
+    values = {f.id: document.draft_values.get(f.id, "") for f in doc.fields}
+    signatures = _current_signatures(document)
+    problems = finalise_problems(doc, values, signatures)
+    if problems:
+        raise DocumentInvalid(
+            f"{doc.name}尚不能定稿：{'；'.join(problems)}", code="document_incomplete", problems=problems
+        )
+    version = document.version_count + 1
+    pdf = render(document, values, signatures, version)
+    data = canonical_json(
+        {
+            "document": document.number,
+            "doc_type": document.doc_type,
+            "version": version,
+            "values": values,
+            "signatures": [s.pk for s in signatures],
+        }
+    )
+    pdf_blob = blob_put(actor=actor, stream=pdf, agency_id=case.agency_id)
+    data_blob = blob_put(actor=actor, stream=data, agency_id=case.agency_id)
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.status == DocumentStatus.FINAL or document.version_count + 1 != version:
+            raise DocumentRefused("文书已被他人定稿", code="document_final")
+        row = DocumentVersion.objects.create(
+            document=document,
+            version=version,
+            values=values,
+            reason=document.correction_reason if version > 1 else "",
+            data_sha256=data_blob.sha256,
+            pdf_sha256=pdf_blob.sha256,
+            sealed=True,
+            signature_ids=[s.pk for s in signatures],
+            finalised_by=actor,
+            finalised_by_name=_name(actor),
+            finalised_at=timezone.now(),
+        )
+        document.status = DocumentStatus.FINAL
+        document.version_count = version
+        document.correction_reason = ""
+        document.save(update_fields=["status", "version_count", "correction_reason"])
+        case_services.timeline_record(
+            case,
+            actor=actor,
+            action="document.finalised",
+            stage_id=document.stage_id,
+            obj=("document_version", row.pk),
+            summary=f"{document.doc_name}（{document.number}）定稿第 {version} 版"
+            + (f"，更正理由：{row.reason}" if row.reason else "")
+            + "，已加盖电子印章",
+            payload={
+                "document_id": document.pk,
+                "version": version,
+                "data_sha256": row.data_sha256,
+                "pdf_sha256": row.pdf_sha256,
+            },
+        )
+    return row
+
+
+def document_correct(*, actor: Any, document: Document, reason: str) -> Document:
+    """Start a correction: a new draft from the current version; the finalised versions stay."""
+    case = document.case
+    _require_handler(actor, case)
+    _require_open(case)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DocumentInvalid("更正文书须写明理由", code="correction_reason_required")
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.status != DocumentStatus.FINAL:
+            raise DocumentRefused("只有已定稿的文书可以更正", code="document_not_final")
+        if document.kind == DocumentKind.PAPER:
+            raise DocumentRefused(
+                "纸质文书扫描件不能在系统中更正，请附加更正后的纸质文书", code="paper_not_correctable"
+            )
+        current = document.current_version
+        assert current is not None
+        document.status = DocumentStatus.CORRECTING
+        document.draft_values = dict(current.values)
+        document.correction_reason = reason
+        document.draft_updated_at, document.draft_updated_by = timezone.now(), actor
+        document.save(
+            update_fields=["status", "draft_values", "correction_reason", "draft_updated_at", "draft_updated_by"]
+        )
+        case_services.timeline_record(
+            case,
+            actor=actor,
+            action="document.correction_started",
+            stage_id=document.stage_id,
+            obj=("document", document.pk),
+            summary=f"更正{document.doc_name}（{document.number}）第 {current.version} 版：{reason}",
+            payload={"document_id": document.pk, "from_version": current.version, "reason": reason},
+        )
+    return document
+
+
+def _scan_kind(data: bytes) -> str:
+    if len(data) > MAX_SCAN_BYTES:
+        raise DocumentInvalid("扫描件不能超过 50 MB", code="scan_too_large")
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(PNG_MAGIC) or data.startswith(b"\xff\xd8\xff"):
+        return "image"
+    raise DocumentInvalid("扫描件须为 PDF、PNG 或 JPEG 文件", code="scan_not_supported")
+
+
+def paper_document_attach(
+    *,
+    actor: Any,
+    case: Case,
+    doc_type: str,
+    values: Mapping[str, Any],
+    scan: bytes,
+    stage_id: str | None = None,
+) -> Document:
+    """A paper record made in the field, scanned: same metadata, same immutability (finalised at once).
+    Its signatures are on the paper, so the scan is the signed original."""
+    _require_handler(actor, case)
+    _require_open(case)
+    profile = case_services.profile_of(case)
+    doc = doc_type_of(profile, doc_type)
+    clean = _clean_values(doc, values)
+    missing = [f.label for f in doc.fields if f.required and not clean.get(f.id)]
+    if missing:
+        raise DocumentInvalid(
+            f"请登记纸质文书的栏目：{'、'.join(missing)}", code="document_incomplete", problems=missing
+        )
+    kind = _scan_kind(scan)
+    stage_id = stage_id or case.stage
+    scan_blob = blob_put(actor=actor, stream=scan, agency_id=case.agency_id)
+    data = canonical_json({"doc_type": doc_type, "version": 1, "values": clean, "scan": scan_blob.sha256})
+    data_blob = blob_put(actor=actor, stream=data, agency_id=case.agency_id)
+    with transaction.atomic():
+        case = case_services._lock(case)
+        now = timezone.now()
+        n = Document.objects.filter(case=case).count() + 1
+        document = Document.objects.create(
+            case=case,
+            doc_type=doc_type,
+            doc_name=doc.name,
+            stage_id=stage_id,
+            kind=DocumentKind.PAPER,
+            number=f"{case.number}-W{n:03d}",
+            status=DocumentStatus.FINAL,
+            draft_values=clean,
+            draft_updated_at=now,
+            draft_updated_by=actor,
+            created_by=actor,
+            created_at=now,
+            version_count=1,
+        )
+        row = DocumentVersion.objects.create(
+            document=document,
+            version=1,
+            values=clean,
+            data_sha256=data_blob.sha256,
+            pdf_sha256=scan_blob.sha256 if kind == "pdf" else "",
+            scan_sha256=scan_blob.sha256,
+            finalised_by=actor,
+            finalised_by_name=_name(actor),
+            finalised_at=now,
+        )
+        case_services.timeline_record(
+            case,
+            actor=actor,
+            action="document.paper_attached",
+            stage_id=stage_id,
+            obj=("document_version", row.pk),
+            summary=f"附加纸质{doc.name}扫描件（{document.number}）",
+            payload={
+                "document_id": document.pk,
+                "version": 1,
+                "data_sha256": row.data_sha256,
+                "pdf_sha256": row.pdf_sha256,
+                "scan_sha256": row.scan_sha256,
+            },
+        )
+    return document
+
+
+def document_pdf(*, actor: Any, version: DocumentVersion) -> bytes:
+    """The stored PDF (or scan) of a version; reading it leaves a trace."""
+    from liuhen.ledger.services import record
+
+    document = version.document
+    _require_reader(actor, document.case)
+    sha = version.pdf_sha256 or version.scan_sha256
+    if not sha:
+        raise DocumentRefused("此版本没有 PDF", code="document_no_pdf")
+    data = _read_blob(sha)
+    with transaction.atomic():
+        record(
+            actor=actor,
+            action="document.downloaded",
+            obj_type="document_version",
+            obj_id=version.pk,
+            payload={"document_id": document.pk, "version": version.version, "sha256": sha},
+            agency_id=document.case.agency_id,
+        )
+    return data
+
+
+def _require_reader(actor: Any, case: Case) -> None:
+    from liuhen.cases.selectors import cases_visible
+
+    if not cases_visible(actor).filter(pk=case.pk).exists():
+        raise CaseForbidden("无权查看本案文书", code="case_forbidden")
+
+
+def stored_json(version: DocumentVersion) -> dict[str, Any]:
+    return json.loads(_read_blob(version.data_sha256))
