@@ -8,6 +8,7 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from liuhen.cases.requirements import register_provider
+        from liuhen.documents.delivery import RECORD_FIELDS
         from liuhen.documents.guards import document_requirements
         from liuhen.ledger.records import ImmutableRecord, register
 
@@ -20,5 +21,14 @@ class DocumentsConfig(AppConfig):
                 object_type="document_version",
                 fields=("document_id", "version", "data_sha256", "pdf_sha256"),
                 label="文书定稿版本",
+            )
+        )
+        register(
+            ImmutableRecord(
+                model="documents.Delivery",
+                action="document.delivered",
+                object_type="delivery",
+                fields=RECORD_FIELDS,
+                label="送达记录",
             )
         )

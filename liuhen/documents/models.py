@@ -98,3 +98,60 @@ class Signature(WriteOnce):
     class Meta:
         verbose_name = "签名"
         ordering = ["captured_at", "id"]
+
+
+class DeliveryMethod(models.TextChoices):
+    """送达方式 (GLOSSARY delivery codes)."""
+
+    DIRECT = "direct", "直接送达"
+    LEFT_AT_PREMISES = "left_at_premises", "留置送达"
+    ENTRUSTED = "entrusted", "委托送达"
+    FORWARDED = "forwarded", "转交送达"
+    POSTAL = "postal", "邮寄送达"
+    ELECTRONIC = "electronic", "电子送达（传真、电子邮件）"
+    PUBLIC_NOTICE = "public_notice", "公告送达"
+
+
+class Delivery(WriteOnce):
+    """One delivery (送达) of a finalised version, with the proof its method requires.
+
+    Clauses doc-service-direct, doc-service-lien, doc-service-entrusted, doc-service-mail,
+    doc-service-electronic, doc-service-public-notice. ``complete`` is computed by
+    ``liuhen.documents.delivery`` from the method's rules when the row is written; a correction is a
+    new row that ``supersedes`` this one.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="deliveries")
+    version = models.ForeignKey(DocumentVersion, on_delete=models.PROTECT, related_name="deliveries")
+    method = models.CharField("送达方式", max_length=20, choices=DeliveryMethod.choices)
+    recipient = models.CharField("受送达人", max_length=200)
+    signer_name = models.CharField("签收人", max_length=100, blank=True)  # when not the recipient
+    signer_relation = models.CharField("签收人与受送达人的关系", max_length=100, blank=True)
+    deliverers = models.CharField("送达人", max_length=200)
+    delivered_at = models.DateTimeField("送达时间")
+    address = models.CharField("送达地点", max_length=300, blank=True)
+    # Refusal (留置送达)
+    refusal_reason = models.TextField("拒收事由", blank=True)
+    refusal_date = models.DateField("拒收日期", null=True, blank=True)
+    witnesses = models.JSONField("见证人", default=list, blank=True)
+    # Method-specific facts (mail number, carrier, fax number, notice medium, reasons ...) and the
+    # proof files: [{"kind": "receipt_scan", "sha256": ..., "name": ..., "size": ...}, ...]
+    proof = models.JSONField("送达情况", default=dict, blank=True)
+    proof_files = models.JSONField("送达证明文件", default=list, blank=True)
+    complete = models.BooleanField("送达证明齐全")
+    missing = models.JSONField("尚缺事项", default=list, blank=True)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    correction_reason = models.TextField("更正理由", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by_name = models.CharField("记录人", max_length=60)
+    recorded_at = models.DateTimeField("记录时间")
+
+    class Meta:
+        verbose_name = "送达记录"
+        ordering = ["delivered_at", "id"]
+        indexes = [models.Index(fields=["case", "method"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.recipient}"

@@ -65,6 +65,8 @@ ACTIONS: dict[str, str] = {
     "document.paper_attached": "附加纸质文书扫描件",
     "document.viewed": "查阅文书",
     "document.downloaded": "下载文书",
+    "document.delivered": "送达文书",
+    "document.delivery_proof_viewed": "查阅送达证明",
     # ledger: blob store
     "blob.stored": "存入原始文件",
 }

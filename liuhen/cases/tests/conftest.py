@@ -110,7 +110,38 @@ def complete_documents(staff: Staff, case: Case, stage_id: str) -> list[str]:
                 )
         docs.document_finalise(actor=staff.officer, document=draft)
         made.append(code)
+    deliver_served(staff, case, stage_id)
     return made
+
+
+def deliver_served(staff: Staff, case: Case, stage_id: str) -> list[Any]:
+    """In a delivery stage, serve each finalised 决定书/通知书/告知书 not yet delivered: a direct
+    delivery to the party with the signed receipt scanned."""
+    from liuhen.documents import delivery
+    from liuhen.testing.images import signature_png
+
+    profile = services.profile_of(case)
+    stage = profile.stage(case.enforcement_type, stage_id)
+    if stage is None or not delivery.is_delivery_stage(stage):
+        return []
+    done = []
+    for req in delivery.delivery_requirements(case, profile):
+        if req.status != "missing":
+            continue
+        number = req.code.removeprefix("delivery:")
+        version = next(v for v in delivery.served_versions(case) if v.document.number == number)
+        done.append(
+            delivery.delivery_record(
+                actor=staff.officer,
+                version=version,
+                method="direct",
+                recipient=case.party_name or "当事人",
+                delivered_at=timezone.now(),
+                address="当事人经营场所",
+                proofs=[delivery.ProofFile("receipt_scan", signature_png(seed=7), "送达回证.png")],
+            )
+        )
+    return done
 
 
 def approve_stage(staff: Staff, case: Case, stage_id: str, *, special: bool = False) -> list[str]:
