@@ -16,5 +16,6 @@ urlpatterns = [
     path("calendar/", include("liuhen.policy.calendar_urls")),
     path("ledger/", include("liuhen.ledger.urls")),
     path("cases/", include("liuhen.cases.urls")),
+    path("documents/", include("liuhen.documents.urls")),
     path("api/", api.urls),
 ]

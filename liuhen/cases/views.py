@@ -363,7 +363,9 @@ def _case_page(
         key = _action_key(action.code, action.stage_id, action.kind)
         form = bound_form if key == bound_key else _action_form(case, profile, action)
         actions.append({"action": action, "key": key, "form": form, "open": key == bound_key})
-    reqs = selectors.current_requirements(case, profile)
+    from liuhen.documents import views as document_views  # the documents app builds on cases
+
+    reqs = document_views.link_requirements(case, selectors.current_requirements(case, profile), case.stage)
     filing_reqs = []
     if et.filing_stage and case.filed_at is None and case.stage != et.filing_stage:
         filing_reqs = stage_requirements(case, profile, et.filing_stage, visit=None)
@@ -409,6 +411,7 @@ def _case_page(
         "filing_form_rows": [(labels.get(k, k), v) for k, v in (filing_form.values if filing_form else {}).items()],
         "approval_kinds": APPROVAL_KINDS,
         "is_summary": case.procedure == Procedure.SUMMARY,
+        **document_views.case_section(user, case, profile),
     }
     return render(request, "cases/case_detail.html", context, status=status)
 
