@@ -85,8 +85,9 @@ def staff_for(make_agency, make_user):
     return _make
 
 
-def complete_documents(staff: Staff, case: Case, stage_id: str) -> list[str]:
-    """Draft, sign and finalise every form the stage requires (the filing form is the cases app's own)."""
+def complete_documents(staff: Staff, case: Case, stage_id: str, *, deliver: bool = True) -> list[str]:
+    """Draft, sign and finalise every form the stage requires (the filing form is the cases app's own);
+    in a delivery stage also serve what must be served (unless ``deliver`` is False)."""
     from liuhen.documents import services as docs
     from liuhen.documents.models import Document
     from liuhen.testing.images import signature_png
@@ -110,7 +111,8 @@ def complete_documents(staff: Staff, case: Case, stage_id: str) -> list[str]:
                 )
         docs.document_finalise(actor=staff.officer, document=draft)
         made.append(code)
-    deliver_served(staff, case, stage_id)
+    if deliver:
+        deliver_served(staff, case, stage_id)
     return made
 
 
