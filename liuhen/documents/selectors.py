@@ -61,9 +61,11 @@ def signer_roles(doc: DocumentType) -> list[tuple[str, str]]:
 
 
 def current_signatures(document: Document) -> list[Signature]:
-    """The latest act of each role for the version being drafted (what finalising will use)."""
+    """The latest act of each role for the version being drafted (what finalising will use), or, once
+    finalised, for the latest version."""
+    version = document.version_count + (0 if document.status == DocumentStatus.FINAL else 1)
     latest: dict[str, Signature] = {}
-    for sig in document.signatures.filter(for_version=document.version_count + 1).order_by("captured_at", "id"):
+    for sig in document.signatures.filter(for_version=version).order_by("captured_at", "id"):
         latest[sig.role] = sig
     return list(latest.values())
 
