@@ -140,6 +140,7 @@ def test_seal_pdf__not_a_pdf__refused(seal_data_dir: Path) -> None:
 def test_seal_and_verify_work_inside_a_running_event_loop(tmp_path, settings):
     """An async server (or Playwright's sync API in the same thread) runs a loop; sealing still works."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from liuhen.documents.pdf.render import render_pdf
     from liuhen.documents.pdf.seal import seal_pdf, verify_seal
@@ -148,6 +149,9 @@ def test_seal_and_verify_work_inside_a_running_event_loop(tmp_path, settings):
     pdf = render_pdf(title="测试", form_no="", agency_name="测试局", case_number="1", fields=[("事项", "内容")])
 
     async def inside() -> bool:
+        asyncio.get_running_loop()  # a loop is running here, as in an async server
         return verify_seal(seal_pdf(pdf, agency_code="loop", agency_name="测试局")).intact
 
-    assert asyncio.run(inside())
+    # In a thread of its own, whatever loop the test process may already run in this thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, inside()).result()
