@@ -324,7 +324,7 @@ def delivery_record(
         )
 
     when = _aware(delivered_at, "送达时间")
-    if when < version.finalised_at:
+    if when < version.finalised_at.replace(second=0, microsecond=0):  # pages give the time to the minute
         finalised = timezone.localtime(version.finalised_at).strftime("%Y-%m-%d %H:%M")
         raise DeliveryInvalid(
             f"送达时间不能早于文书定稿时间（{finalised}）", code="delivery_before_finalised", finalised_at=finalised
