@@ -147,7 +147,7 @@ class StartGroup:
     stage_id: str
     stage_name: str
     special: bool
-    required: list[tuple[str, str]] = field(default_factory=list)  # (code, name)
+    required: list[tuple[str, str, bool]] = field(default_factory=list)  # (code, name, finalised already)
     if_applicable: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -159,6 +159,7 @@ def start_groups(case: Case, profile: Profile) -> list[StartGroup]:
     stage_ids = [(case.stage, False)] + [
         (v.stage_id, True) for v in case.visits.filter(special=True, left_at__isnull=True).order_by("entered_at")
     ]
+    final = set(case.documents.filter(version_count__gt=0).values_list("doc_type", flat=True))
     groups = []
     for stage_id, special in stage_ids:
         stage = profile.stage(case.enforcement_type, stage_id)
@@ -168,7 +169,7 @@ def start_groups(case: Case, profile: Profile) -> list[StartGroup]:
         group = StartGroup(stage_id, stage.name, special)
         for code in required:
             if code != filing_form and code in profile.document_types:
-                group.required.append((code, profile.document_types[code].name))
+                group.required.append((code, profile.document_types[code].name, code in final))
         for code in optional:
             if code in profile.document_types:
                 group.if_applicable.append((code, profile.document_types[code].name))
