@@ -290,7 +290,20 @@ def document_refuse(request: HttpRequest, pk: int, role: str) -> HttpResponse:
 @login_required
 @require_POST
 def document_finalise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Finalise what the form shows now: the posted draft fields are saved first (typing since the
+    last autosave is not lost), then the saved draft is finalised."""
     document = _document(request, pk)
+    doc = selectors.doc_type(document)
+    if any(f.id in request.POST for f in doc.fields):
+        form = forms.document_form_class(doc)(request.POST)
+        if not form.is_valid():
+            messages.error(request, "请检查填写的内容：" + "；".join(e for errs in form.errors.values() for e in errs))
+            return _page(request, document, status=422, draft=form)
+        try:
+            services.document_draft_save(actor=request.user, document=document, values=form.values())
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return _page(request, document, status=422, draft=form)
     version = _run(
         request,
         lambda: services.document_finalise(actor=request.user, document=document),

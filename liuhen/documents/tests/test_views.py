@@ -280,3 +280,15 @@ def test_other_agency_and_non_handler__404(client, staff, staff_for, case):
         assert client.get(f"/documents/case/{case.pk}/paper").status_code == 404
     doc.refresh_from_db()
     assert "place" not in doc.draft_values
+
+
+def test_finalise__takes_what_was_typed_since_the_last_autosave(client, staff, case):
+    client.force_login(staff.officer)
+    doc = _start(client, case, "interview_record")
+    client.post(f"/documents/{doc.pk}/save", _filled(doc, place="旧地点"))
+    assert _sign(client, doc).status_code == 302
+    html = _html(client.get(f"/documents/{doc.pk}/"))
+    assert 'form="draft-form"' in html and 'id="draft-form"' in html  # the button submits the draft form
+    r = client.post(f"/documents/{doc.pk}/finalise", _filled(doc, place="新地点（定稿前刚输入）"))
+    assert r.status_code == 302, _html(r)
+    assert DocumentVersion.objects.get(document=doc).values["place"] == "新地点（定稿前刚输入）"
