@@ -17,7 +17,7 @@ class DocumentsConfig(AppConfig):
         register(
             ImmutableRecord(
                 model="documents.DocumentVersion",
-                action="document.finalised",
+                action=("document.finalised", "document.paper_attached"),
                 object_type="document_version",
                 fields=("document_id", "version", "data_sha256", "pdf_sha256"),
                 label="文书定稿版本",

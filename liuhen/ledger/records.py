@@ -31,13 +31,17 @@ class ImmutableRecord:
     whose ``object_id`` is the row's primary key and whose payload holds ``fields`` by the same names."""
 
     model: str  # "app_label.ModelName", resolved when checked
-    action: str
+    action: str | tuple[str, ...]  # the creating event's action (or any of several ways to create a row)
     object_type: str
     fields: tuple[str, ...]
     label: str  # Chinese name for reports
 
     def model_class(self) -> type[models.Model]:
         return apps.get_model(self.model)
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return (self.action,) if isinstance(self.action, str) else tuple(self.action)
 
 
 _REGISTRY: dict[str, ImmutableRecord] = {}
@@ -72,7 +76,7 @@ def _first_payloads(spec: ImmutableRecord, object_ids: list[str]) -> dict[str, d
     """For each object id, the payload of the earliest creating event."""
     found: dict[str, dict[str, Any]] = {}
     rows = (
-        Event.objects.filter(action=spec.action, object_type=spec.object_type, object_id__in=object_ids)
+        Event.objects.filter(action__in=spec.actions, object_type=spec.object_type, object_id__in=object_ids)
         .order_by("seq")
         .values_list("object_id", "payload")
     )
@@ -103,7 +107,7 @@ def _check_rows(spec: ImmutableRecord, findings: list[Finding], stats: dict[str,
                         "record_without_event",
                         f"{spec.label}记录没有创建它的账本事件（可能是绕过系统写入的伪造记录）",
                         item,
-                        {"expected_action": spec.action},
+                        {"expected_action": "/".join(spec.actions)},
                     )
                 )
                 continue
@@ -128,7 +132,7 @@ def _check_events(spec: ImmutableRecord, findings: list[Finding], stats: dict[st
     model = spec.model_class()
     pk_name = model._meta.pk.name
     events = (
-        Event.objects.filter(action=spec.action, object_type=spec.object_type)
+        Event.objects.filter(action__in=spec.actions, object_type=spec.object_type)
         .order_by("seq")
         .values_list("seq", "object_id")
         .iterator(chunk_size=BATCH)

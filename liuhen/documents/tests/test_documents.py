@@ -210,3 +210,22 @@ def test_case_guard_counts_only_finalised_forms(staff):
     )
     services.document_finalise(actor=staff.officer, document=doc)
     assert status() == "met:询问（调查）笔录已定稿"
+
+
+def test_paper_versions_are_checked_by_verify_like_finalised_ones(staff, case):
+    profile = case_services.profile_of(case)
+    form = profile.document_types["site_inspection_record"]
+    doc = services.paper_document_attach(
+        actor=staff.officer,
+        case=case,
+        doc_type="site_inspection_record",
+        values={f.id: "纸质" for f in form.fields},
+        scan=b"%PDF-1.4\n%%EOF\n",
+    )
+    assert verify_records() == []
+    version = doc.current_version
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE documents_documentversion SET scan_sha256 = %s WHERE id = %s", ["1" * 64, version.pk])
+        cursor.execute("UPDATE documents_documentversion SET data_sha256 = %s WHERE id = %s", ["1" * 64, version.pk])
+    found = {(f.code, f.item) for f in verify_records()}
+    assert ("record_row_edited", f"record:documents.DocumentVersion:{version.pk}") in found

@@ -292,3 +292,16 @@ def test_finalise__takes_what_was_typed_since_the_last_autosave(client, staff, c
     r = client.post(f"/documents/{doc.pk}/finalise", _filled(doc, place="新地点（定稿前刚输入）"))
     assert r.status_code == 302, _html(r)
     assert DocumentVersion.objects.get(document=doc).values["place"] == "新地点（定稿前刚输入）"
+
+
+def test_document_and_case_pages_link_to_delivery(client, staff, case):
+    client.force_login(staff.officer)
+    doc = _start(client, case, "interview_record")
+    client.post(f"/documents/{doc.pk}/save", _filled(doc))
+    _sign(client, doc)
+    client.post(f"/documents/{doc.pk}/finalise")
+    html = _html(client.get(f"/documents/{doc.pk}/"))
+    link = f"/documents/{doc.pk}/versions/1/deliveries/"
+    assert link in html and client.get(link).status_code == 200
+    html = _html(client.get(f"/cases/{case.pk}/"))
+    assert f"/documents/case/{case.pk}/deliveries/" in html and link in html
