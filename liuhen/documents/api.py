@@ -277,7 +277,7 @@ def correct(request: HttpRequest, document_id: int, body: CorrectIn) -> Any:
     "/{document_id}/versions/{version}/pdf",
     response={200: None, **ERRORS},
     summary="下载定稿版本的 PDF（或纸质扫描件），记入账本",
-    openapi_extra={"responses": {"200": {"description": "PDF 或扫描件", "content": {"application/pdf": {}}}}},
+    openapi_extra={"responses": {200: {"description": "PDF 或扫描件", "content": {"application/pdf": {}}}}},
 )
 def version_pdf(request: HttpRequest, document_id: int, version: int) -> Any:
     actor = _user(request)

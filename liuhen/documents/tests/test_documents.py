@@ -229,3 +229,47 @@ def test_paper_versions_are_checked_by_verify_like_finalised_ones(staff, case):
         cursor.execute("UPDATE documents_documentversion SET data_sha256 = %s WHERE id = %s", ["1" * 64, version.pk])
     found = {(f.code, f.item) for f in verify_records()}
     assert ("record_row_edited", f"record:documents.DocumentVersion:{version.pk}") in found
+
+
+@pytest.mark.clause("doc-standard-templates", "doc-signatures", "doc-refusal-record", "doc-electronic-signature")
+def test_every_form_of_the_catalogue_is_produced_signed_and_sealed_for_a_penalty_case(staff, case):
+    """Each of the agency's forms: drafted from the catalogue, signed by each signer (the party refuses,
+    with a witness), finalised to a sealed PDF whose text names the form."""
+    import shutil
+    import subprocess
+
+    from liuhen.documents.pdf.seal import verify_seal
+
+    catalogue = services.catalogue(case)
+    assert len(catalogue) >= 20
+    for n, (code, form) in enumerate(sorted(catalogue.items())):
+        doc = services.document_create(actor=staff.officer, case=case, doc_type=code)
+        values = {f.id: doc.draft_values.get(f.id) or f"{f.label}（第{n}号）" for f in form.fields}
+        services.document_draft_save(actor=staff.officer, document=doc, values=values)
+        for role in form.signers:
+            if role in services.IMPLICIT_SIGNERS:
+                continue
+            if role == "party":
+                services.signature_capture(
+                    actor=staff.officer,
+                    document=doc,
+                    role=role,
+                    signer_name="李某",
+                    refused=True,
+                    refusal_reason="不认可",
+                    witness_name="王某",
+                    witness_image=signature_png(seed=n + 50),
+                )
+            else:
+                services.signature_capture(
+                    actor=staff.officer, document=doc, role=role, signer_name="张某", image=signature_png(seed=n)
+                )
+        version = services.document_finalise(actor=staff.officer, document=doc)
+        pdf = _read(version.pdf_sha256)
+        assert verify_seal(pdf).intact, code
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+            assert form.name.replace("（", "").replace("）", "")[:4] in text.replace(" ", "").replace("（", "").replace(
+                "）", ""
+            ), code
+    assert verify_records() == []

@@ -272,3 +272,19 @@ def test_officer_create__end_before_start_is_refused_in_chinese(client, agency, 
     )
     assert r.status_code == 422
     assert r.json() == {"code": "certificate_dates_invalid", "message": "执法证件有效期止不能早于有效期起"}
+
+
+def test_openapi_spec_has_no_duplicate_keys(client, db):
+    """Swagger UI parses the spec as YAML, which refuses a key given twice (e.g. responses 200 and "200")."""
+    import json
+
+    duplicated: list[list[str]] = []
+
+    def pairs_hook(pairs: list[tuple[str, object]]) -> dict:
+        keys = [k for k, _ in pairs]
+        if len(keys) != len(set(keys)):
+            duplicated.append(keys)
+        return dict(pairs)
+
+    json.loads(client.get("/api/openapi.json").content, object_pairs_hook=pairs_hook)
+    assert duplicated == []
