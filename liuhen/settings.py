@@ -178,6 +178,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "liuhen" / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/tus", BASE_DIR / "node_modules" / "tus-js-client" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

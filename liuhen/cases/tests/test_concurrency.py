@@ -11,6 +11,7 @@ from django.db import connections
 from liuhen.cases import services
 from liuhen.cases.errors import ApprovalRefused, StageChanged
 from liuhen.cases.models import Approval, Case, StageVisit
+from liuhen.cases.tests.conftest import complete_documents
 from liuhen.ledger.models import Event
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -42,6 +43,7 @@ def test_two_simultaneous_advances_apply_once(staff_for):
     staff = staff_for("national-baseline")
     case = staff.open("inspection")
     first = case.stage
+    complete_documents(staff, case, first)
     results = _race(
         lambda: services.case_advance(actor=staff.officer, case=Case.objects.get(pk=case.pk), expected_stage=first),
         lambda: services.case_advance(actor=staff.officer2, case=Case.objects.get(pk=case.pk), expected_stage=first),
