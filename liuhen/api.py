@@ -70,9 +70,11 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 
 def _register_routers() -> None:
     from liuhen.cases.api import router as cases_router
+    from liuhen.devices.api import router as devices_router
     from liuhen.documents.api import router as documents_router
     from liuhen.documents.delivery_api import router as deliveries_router
     from liuhen.ledger.api import router as ledger_router
+    from liuhen.media.api import router as media_router
     from liuhen.org.api import router as org_router
     from liuhen.policy.api import router as policy_router
     from liuhen.policy.calendar_api import router as calendar_router
@@ -84,6 +86,8 @@ def _register_routers() -> None:
     api.add_router("/cases/", cases_router)
     api.add_router("/documents/", documents_router)
     api.add_router("/deliveries/", deliveries_router)
+    api.add_router("/devices/", devices_router)
+    api.add_router("/media/", media_router)
 
 
 _register_routers()

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "liuhen.policy",
     "liuhen.cases",
     "liuhen.documents",
+    "liuhen.devices",
+    "liuhen.media",
 ]
 
 MIDDLEWARE = [

@@ -17,5 +17,7 @@ urlpatterns = [
     path("ledger/", include("liuhen.ledger.urls")),
     path("cases/", include("liuhen.cases.urls")),
     path("documents/", include("liuhen.documents.urls")),
+    path("devices/", include("liuhen.devices.urls")),
+    path("media/", include("liuhen.media.urls")),
     path("api/", api.urls),
 ]
