@@ -5,3 +5,39 @@ class MediaConfig(AppConfig):
     name = "liuhen.media"
     label = "media"
     verbose_name = "音像记录"
+
+    def ready(self) -> None:
+        from liuhen.ledger.actions import ACTIONS
+        from liuhen.ledger.records import ImmutableRecord, register
+        from liuhen.media.actions import MEDIA_ACTIONS
+
+        for code, text in MEDIA_ACTIONS.items():
+            ACTIONS.setdefault(code, text)
+        # Write-once rows: each is created with its event, whose payload carries these columns.
+        register(
+            ImmutableRecord(
+                model="media.MediaRecord",
+                action="av_record.ingested",
+                object_type="av_record",
+                fields=("agency_id", "blob_id", "size", "uploaded_by_id", "uploaded_at", "source", "duplicate_of_id"),
+                label="音像记录",
+            )
+        )
+        register(
+            ImmutableRecord(
+                model="media.MediaProbe",
+                action="av_record.probed",
+                object_type="av_probe",
+                fields=("record_id", "readable", "container", "duration", "flags"),
+                label="音像文件检测结果",
+            )
+        )
+        register(
+            ImmutableRecord(
+                model="media.DockingReport",
+                action="av_record.docking_reported",
+                object_type="docking_report",
+                fields=("agency_id", "device_serial", "device_time", "station_time", "drift_seconds"),
+                label="设备对时记录",
+            )
+        )
