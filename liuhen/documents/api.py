@@ -4,7 +4,9 @@ corrections, paper scans, the PDF of each version and its seal status.
 The same services as the pages. A document is visible to exactly the people who see its case;
 otherwise ``404 document_not_found``. Refusals are ``{code, message, detail}``: finalising a draft
 that is not complete answers ``422 document_incomplete`` with ``detail.problems``; an edit after
-finalising answers ``409 document_final``; a signature that is not a PNG ``422 signature_not_an_image``.
+finalising answers ``409 document_final``; a signature that is not a PNG ``422 signature_not_an_image``;
+a decision before the rights notice is served, or before a statement is answered, ``409
+prerequisite_missing`` with ``detail.problems``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from liuhen.cases import selectors as case_selectors
-from liuhen.cases.api import ERRORS, ErrorOut
+from liuhen.cases.api import ERRORS, ErrorOut, RequirementOut
 from liuhen.documents import selectors, services
 from liuhen.documents.models import Document, DocumentVersion, Signature
 from liuhen.policy.schema import SIGNERS
@@ -88,6 +90,7 @@ class DocumentOut(Schema):
     version_count: int = Field(description="已定稿的版本数")
     draft_updated_at: dt.datetime
     created_at: dt.datetime
+    responds_to_id: int | None = Field(None, description="所针对的文书（如复核意见针对的陈述申辩笔录）")
 
 
 class DocumentDetailOut(DocumentOut):
@@ -98,12 +101,20 @@ class DocumentDetailOut(DocumentOut):
     problems: list[str] = Field(description="定稿前还缺少的内容（中文）；为空即可定稿")
     signatures: list[SignatureOut]
     versions: list[VersionOut]
+    prerequisites: list[RequirementOut] = Field(
+        description="定稿前须已送达或已复核的事项（如作出决定书前送达权利告知书、复核陈述申辩）"
+    )
+    answered_by: str | None = Field(description="本机关规定答复本文书的文书类型（如陈述申辩笔录由复核意见答复）")
+    answers: list[DocumentOut] = Field(description="针对本文书的答复文书")
 
 
 class CreateIn(Schema):
     doc_type: str = Field(description="文书类型代码，见执法规则配置的文书目录（/api/policy/）")
     stage_id: str | None = Field(None, description="所属环节代码；缺省为案件当前环节")
     values: dict[str, str] = Field(default_factory=dict, description="初始栏目内容（执法人员与证件号自动预填）")
+    responds_to_id: int | None = Field(
+        None, description="所针对的本案已定稿文书（如复核意见针对的陈述申辩笔录，doc-defense-review）"
+    )
 
 
 class DraftIn(Schema):
@@ -158,8 +169,15 @@ def _detail(document: Document) -> dict[str, Any]:
         problems=selectors.problems(document),
         signatures=[_signature(s) for s in document.signatures.order_by("captured_at", "id")],
         versions=[_version(v) for v in document.versions.order_by("version")],
+        prerequisites=[r.as_dict() for r in selectors.prerequisites(document)],
+        answered_by=doc.answered_by,
+        answers=[DocumentOut.from_orm(d).dict() for d in selectors.answers(document)],
     )
     return out
+
+
+def _responds_to(request: HttpRequest, document_id: int | None) -> Document | None:
+    return None if document_id is None else selectors.document_get(_user(request), document_id)
 
 
 def _get(request: HttpRequest, document_id: int) -> Document:
@@ -180,7 +198,12 @@ def document_create(request: HttpRequest, case_id: int, body: CreateIn) -> Any:
     actor = _user(request)
     case = case_selectors.case_get(actor, case_id)
     document = services.document_create(
-        actor=actor, case=case, doc_type=body.doc_type, stage_id=body.stage_id, values=body.values
+        actor=actor,
+        case=case,
+        doc_type=body.doc_type,
+        stage_id=body.stage_id,
+        values=body.values,
+        responds_to=_responds_to(request, body.responds_to_id),
     )
     return Status(201, _detail(document))
 
@@ -197,6 +220,7 @@ def paper_attach(
     scan: File[UploadedFile],
     values: Form[str] = "{}",
     stage_id: Form[str] = "",
+    responds_to_id: Form[int | None] = None,
 ) -> Any:
     actor = _user(request)
     case = case_selectors.case_get(actor, case_id)
@@ -207,7 +231,13 @@ def paper_attach(
     if not isinstance(parsed, dict):
         raise services.DocumentInvalid("values 须为 JSON 对象（栏目代码: 内容）", code="values_invalid")
     document = services.paper_document_attach(
-        actor=actor, case=case, doc_type=doc_type, values=parsed, scan=scan.read(), stage_id=stage_id or None
+        actor=actor,
+        case=case,
+        doc_type=doc_type,
+        values=parsed,
+        scan=scan.read(),
+        stage_id=stage_id or None,
+        responds_to=_responds_to(request, responds_to_id),
     )
     return Status(201, _detail(document))
 

@@ -44,6 +44,15 @@ class Document(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("创建时间")
     version_count = models.PositiveIntegerField("定稿版本数", default=0)
+    responds_to = models.ForeignKey(
+        "self",
+        verbose_name="针对的文书",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answers",
+        help_text="复核意见等答复性文书所针对的陈述申辩笔录（doc-defense-review）",
+    )
 
     class Meta:
         verbose_name = "文书"

@@ -16,8 +16,9 @@ from django.db.models import QuerySet
 from liuhen.cases import selectors as case_selectors
 from liuhen.cases import services as case_services
 from liuhen.cases.models import Case, CaseStatus
+from liuhen.cases.requirements import Requirement
 from liuhen.core.errors import NotFound
-from liuhen.documents import services
+from liuhen.documents import rights, services
 from liuhen.documents.models import Document, DocumentKind, DocumentStatus, DocumentVersion, Signature
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.policy.schema import SIGNERS, DocumentType, Profile
@@ -70,13 +71,34 @@ def current_signatures(document: Document) -> list[Signature]:
     return list(latest.values())
 
 
+def prerequisites(document: Document) -> list[Requirement]:
+    """What must be served or answered before this form (met or missing; doc-rights-notice, doc-defense-review)."""
+    return rights.prerequisites(document.case, case_services.profile_of(document.case), document.doc_type)
+
+
 def problems(document: Document) -> list[str]:
     """What still stops the draft from being finalised (empty for a finalised document)."""
     if document.status == DocumentStatus.FINAL:
         return []
     doc = doc_type(document)
     values = {f.id: str(document.draft_values.get(f.id, "") or "") for f in doc.fields}
-    return services.finalise_problems(doc, values, current_signatures(document))
+    return services.finalise_problems(doc, values, current_signatures(document)) + rights.missing_text(
+        prerequisites(document)
+    )
+
+
+def answers(document: Document) -> list[Document]:
+    """The records that answer this one (the 复核意见 of a 陈述申辩笔录)."""
+    return list(document.answers.order_by("created_at", "id"))
+
+
+def answer_form(document: Document) -> tuple[str, str] | None:
+    """(code, name) of the form that answers this finalised record, where the profile names one."""
+    code = doc_type(document).answered_by
+    if not code or document.version_count == 0:
+        return None
+    other = case_services.profile_of(document.case).document_types.get(code)
+    return (code, other.name if other else code)
 
 
 def editable_case(case: Case) -> bool:

@@ -155,10 +155,43 @@ def image_kind(data: bytes) -> str:
 # ---------------------------------------------------------------- drafting
 
 
+def _check_responds_to(profile: Profile, case: Case, doc: DocumentType, doc_type: str, target: Document) -> None:
+    """An answer (复核意见) names a finalised record of this case whose form it answers."""
+    if target.case_id != case.pk:
+        raise DocumentInvalid("所针对的文书不属于本案", code="responds_to_invalid")
+    answer = doc_type_of(profile, target.doc_type).answered_by
+    if answer != doc_type:
+        raise DocumentInvalid(
+            f"{doc.name}不是对{target.doc_name}的答复（本机关规定由"
+            f"{doc_type_of(profile, answer).name if answer else '无需答复'}答复）",
+            code="responds_to_invalid",
+        )
+    if target.version_count == 0:
+        raise DocumentInvalid(f"{target.doc_name}（{target.number}）尚未定稿，不能复核", code="responds_to_invalid")
+
+
+def require_prerequisites(case: Case, profile: Profile, doc: DocumentType, doc_type: str) -> None:
+    """doc-rights-notice, doc-defense-review: what must be served or answered before this form."""
+    from liuhen.documents.rights import missing_text, prerequisites
+
+    missing = missing_text(prerequisites(case, profile, doc_type))
+    if missing:
+        raise DocumentRefused(
+            f"{doc.name}尚不能定稿：{'；'.join(missing)}", code="prerequisite_missing", problems=missing
+        )
+
+
 def document_create(
-    *, actor: Any, case: Case, doc_type: str, stage_id: str | None = None, values: Mapping[str, Any] | None = None
+    *,
+    actor: Any,
+    case: Case,
+    doc_type: str,
+    stage_id: str | None = None,
+    values: Mapping[str, Any] | None = None,
+    responds_to: Document | None = None,
 ) -> Document:
-    """Start a draft from the agency's form for this stage; officers' names and certificates prefilled."""
+    """Start a draft from the agency's form for this stage; officers' names and certificates prefilled.
+    ``responds_to``: the record this one answers (a 复核意见 names the 陈述申辩笔录 it reviews)."""
     _require_handler(actor, case)
     _require_open(case)
     profile = case_services.profile_of(case)
@@ -166,6 +199,8 @@ def document_create(
     stage_id = stage_id or case.stage
     if profile.stage(case.enforcement_type, stage_id) is None:
         raise DocumentInvalid(f"本案没有环节“{stage_id}”", code="stage_unknown")
+    if responds_to is not None:
+        _check_responds_to(profile, case, doc, doc_type, responds_to)
     field_ids = {f.id for f in doc.fields}
     prefill = {k: v for k, v in _officer_prefill(case).items() if k in field_ids}
     clean = {**prefill, **_clean_values(doc, values or {})}
@@ -184,6 +219,7 @@ def document_create(
             draft_updated_by=actor,
             created_by=actor,
             created_at=now,
+            responds_to=responds_to,
         )
         case_services.timeline_record(
             case,
@@ -191,8 +227,14 @@ def document_create(
             action="document.drafted",
             stage_id=stage_id,
             obj=("document", document.pk),
-            summary=f"起草{doc.name}（{document.number}）",
-            payload={"document_id": document.pk, "doc_type": doc_type, "number": document.number},
+            summary=f"起草{doc.name}（{document.number}）"
+            + (f"，针对{responds_to.doc_name}（{responds_to.number}）" if responds_to else ""),
+            payload={
+                "document_id": document.pk,
+                "doc_type": doc_type,
+                "number": document.number,
+                "responds_to": responds_to.pk if responds_to else None,
+            },
         )
     return document
 
@@ -412,6 +454,7 @@ def document_finalise(*, actor: Any, document: Document) -> DocumentVersion:
         raise DocumentInvalid(
             f"{doc.name}尚不能定稿：{'；'.join(problems)}", code="document_incomplete", problems=problems
         )
+    require_prerequisites(case, case_services.profile_of(case), doc, document.doc_type)
     version = document.version_count + 1
     pdf = render(document, values, signatures, version)
     data = canonical_json(
@@ -520,6 +563,7 @@ def paper_document_attach(
     values: Mapping[str, Any],
     scan: bytes,
     stage_id: str | None = None,
+    responds_to: Document | None = None,
 ) -> Document:
     """A paper record made in the field, scanned: same metadata, same immutability (finalised at once).
     Its signatures are on the paper, so the scan is the signed original."""
@@ -533,6 +577,9 @@ def paper_document_attach(
         raise DocumentInvalid(
             f"请登记纸质文书的栏目：{'、'.join(missing)}", code="document_incomplete", problems=missing
         )
+    if responds_to is not None:
+        _check_responds_to(profile, case, doc, doc_type, responds_to)
+    require_prerequisites(case, profile, doc, doc_type)
     kind = _scan_kind(scan)
     stage_id = stage_id or case.stage
     scan_blob = blob_put(actor=actor, stream=scan, agency_id=case.agency_id)
@@ -556,6 +603,7 @@ def paper_document_attach(
             created_by=actor,
             created_at=now,
             version_count=1,
+            responds_to=responds_to,
         )
         row = DocumentVersion.objects.create(
             document=document,
@@ -581,6 +629,7 @@ def paper_document_attach(
                 "data_sha256": row.data_sha256,
                 "pdf_sha256": row.pdf_sha256,
                 "scan_sha256": row.scan_sha256,
+                "responds_to": responds_to.pk if responds_to else None,
             },
         )
     return document

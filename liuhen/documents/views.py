@@ -118,10 +118,14 @@ def document_new(request: HttpRequest, case_id: int) -> HttpResponse:
     code, stage_id = source.get("doc_type", ""), source.get("stage", "") or case.stage
     profile = case_services.profile_of(case)
     doc = profile.document_types.get(code)
+    target = source.get("responds_to", "")
+    responds_to = selectors.document_get(request.user, int(target)) if target.isdigit() else None
     if request.method == "POST":
         document = _run(
             request,
-            lambda: services.document_create(actor=request.user, case=case, doc_type=code, stage_id=stage_id),
+            lambda: services.document_create(
+                actor=request.user, case=case, doc_type=code, stage_id=stage_id, responds_to=responds_to
+            ),
             f"已起草{doc.name if doc else '文书'}",
         )
         if document:
@@ -132,7 +136,14 @@ def document_new(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         "documents/document_new.html",
-        {"case": case, "doc": doc, "code": code, "stage_id": stage_id, "stage_name": _stage_name(case, stage_id)},
+        {
+            "case": case,
+            "doc": doc,
+            "code": code,
+            "stage_id": stage_id,
+            "stage_name": _stage_name(case, stage_id),
+            "responds_to": responds_to,
+        },
     )
 
 
@@ -173,6 +184,10 @@ def _page(request: HttpRequest, document: Document, *, status: int = 200, **boun
         "editable": editable,
         "draft_form": draft_form,
         "problems": selectors.problems(document),
+        "prerequisites": selectors.prerequisites(document),
+        "answers": selectors.answers(document),
+        "answer_form": selectors.answer_form(document),
+        "case_editable": selectors.editable_case(case),
         "signers": signers,
         "versions": versions,
         "history": history,

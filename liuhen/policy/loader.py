@@ -154,6 +154,13 @@ def cross_check(profile: Profile, *, clause_ids: frozenset[str] | None) -> list[
     """Checks that span sections; returns (field path, Chinese message) pairs."""
     problems: list[tuple[str, str]] = []
     docs = profile.document_types
+    for code, doc in docs.items():
+        here = f"document_types.{code}"
+        for j, other in enumerate(doc.needs_served):
+            if other not in docs:
+                problems.append((f"{here}.needs_served[{j}]", f'文书类型 "{other}" 不在 document_types 目录中'))
+        if doc.answered_by is not None and doc.answered_by not in docs:
+            problems.append((f"{here}.answered_by", f'文书类型 "{doc.answered_by}" 不在 document_types 目录中'))
     for code, et in profile.enforcement_types.items():
         base = f"enforcement_types.{code}"
         seen: dict[str, str] = {}

@@ -153,6 +153,10 @@ class DocumentType(Cited):
     fields: list[DocumentField] = []
     signers: list[Signer] = []
     names_officers: bool = False  # officers' number, names, certificate numbers and their showing
+    # Rights and responses (doc-rights-notice, doc-defense-review):
+    needs_served: list[Slug] = []  # forms that must be finalised and served with full proof before this one
+    answered_by: Slug | None = None  # each finalised record of this form is answered by a record of that form
+    needs_answers: bool = False  # every answerable record of the case must be answered before this one
 
     @model_validator(mode="after")
     def _unique_fields(self) -> DocumentType:

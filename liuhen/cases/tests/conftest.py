@@ -87,10 +87,9 @@ def staff_for(make_agency, make_user):
 
 def complete_documents(staff: Staff, case: Case, stage_id: str, *, deliver: bool = True) -> list[str]:
     """Draft, sign and finalise every form the stage requires (the filing form is the cases app's own);
+    what a form needs served first (the rights notice before the decision) is made and served with it;
     in a delivery stage also serve what must be served (unless ``deliver`` is False)."""
-    from liuhen.documents import services as docs
     from liuhen.documents.models import Document
-    from liuhen.testing.images import signature_png
 
     case.refresh_from_db()
     profile = services.profile_of(case)
@@ -100,20 +99,57 @@ def complete_documents(staff: Staff, case: Case, stage_id: str, *, deliver: bool
     for n, code in enumerate(stage.documents):
         if code == filing_form or Document.objects.filter(case=case, doc_type=code, version_count__gt=0).exists():
             continue
-        doc = profile.document_types[code]
-        draft = docs.document_create(actor=staff.officer, case=case, doc_type=code, stage_id=stage_id)
-        values = {f.id: draft.draft_values.get(f.id) or f"{f.label}（测试）" for f in doc.fields}
-        docs.document_draft_save(actor=staff.officer, document=draft, values=values)
-        for role in doc.signers:
-            if role not in docs.IMPLICIT_SIGNERS:
-                docs.signature_capture(
-                    actor=staff.officer, document=draft, role=role, signer_name="某某", image=signature_png(seed=n)
-                )
-        docs.document_finalise(actor=staff.officer, document=draft)
+        for other in profile.document_types[code].needs_served:
+            serve_document(staff, case, make_document(staff, case, other, stage_id, seed=n + 20))
+        make_document(staff, case, code, stage_id, seed=n)
         made.append(code)
     if deliver:
         deliver_served(staff, case, stage_id)
     return made
+
+
+def make_document(staff: Staff, case: Case, code: str, stage_id: str, *, seed: int = 0, **create: Any) -> Any:
+    """The case's finalised form of type ``code`` (made, filled, signed and finalised if there is none)."""
+    from liuhen.documents import services as docs
+    from liuhen.documents.models import Document
+    from liuhen.testing.images import signature_png
+
+    existing = Document.objects.filter(case=case, doc_type=code, version_count__gt=0).first()
+    if existing is not None and not create:
+        return existing
+    doc = services.profile_of(case).document_types[code]
+    draft = docs.document_create(actor=staff.officer, case=case, doc_type=code, stage_id=stage_id, **create)
+    values = {f.id: draft.draft_values.get(f.id) or f"{f.label}（测试）" for f in doc.fields}
+    docs.document_draft_save(actor=staff.officer, document=draft, values=values)
+    for role in doc.signers:
+        if role not in docs.IMPLICIT_SIGNERS:
+            docs.signature_capture(
+                actor=staff.officer, document=draft, role=role, signer_name="某某", image=signature_png(seed=seed)
+            )
+    docs.document_finalise(actor=staff.officer, document=draft)
+    draft.refresh_from_db()
+    return draft
+
+
+def serve_document(staff: Staff, case: Case, document: Any) -> Any:
+    """Serve the document's current version on the party directly, the signed receipt scanned
+    (nothing new if it was already served)."""
+    from liuhen.documents import delivery
+    from liuhen.documents.rights import served_by
+    from liuhen.testing.images import signature_png
+
+    done = served_by(document)
+    if done is not None:
+        return done
+    return delivery.delivery_record(
+        actor=staff.officer,
+        version=document.versions.get(version=document.version_count),
+        method="direct",
+        recipient=case.party_name or "当事人",
+        delivered_at=timezone.now(),
+        address="当事人经营场所",
+        proofs=[delivery.ProofFile("receipt_scan", signature_png(seed=7), "送达回证.png")],
+    )
 
 
 def deliver_served(staff: Staff, case: Case, stage_id: str) -> list[Any]:

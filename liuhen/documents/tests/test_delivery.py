@@ -13,7 +13,7 @@ from django.utils import timezone
 from liuhen.cases import services as case_services
 from liuhen.cases.errors import TransitionRefused
 from liuhen.cases.requirements import stage_requirements
-from liuhen.cases.tests.conftest import approve_stage, complete_documents, file_case
+from liuhen.cases.tests.conftest import approve_stage, complete_documents, file_case, make_document, serve_document
 from liuhen.documents import delivery, services
 from liuhen.documents.delivery import DeliveryInvalid, DeliveryRefused, ProofFile
 from liuhen.documents.models import Delivery
@@ -47,6 +47,8 @@ def final(staff, case, code: str):
     """A finalised version of form ``code`` in the case, every field filled, every signer signed."""
     profile = case_services.profile_of(case)
     form = profile.document_types[code]
+    for other in form.needs_served:  # the rights notice is served before the decision (doc-rights-notice)
+        serve_document(staff, case, make_document(staff, case, other, case.stage))
     draft = services.document_create(actor=staff.officer, case=case, doc_type=code)
     values = {f.id: draft.draft_values.get(f.id) or f"{f.label}（测试）" for f in form.fields}
     services.document_draft_save(actor=staff.officer, document=draft, values=values)
@@ -246,7 +248,7 @@ def test_electronic_delivery_of_a_decision_letter_is_refused(staff, letter):
         record(staff, letter, "electronic")
     assert exc.value.code == "electronic_delivery_not_allowed"
     assert "行政执法决定书不得以传真、电子邮件" in exc.value.message
-    assert not Delivery.objects.exists()
+    assert not Delivery.objects.filter(version=letter).exists()
 
 
 @pytest.mark.clause("doc-service-electronic")
@@ -335,7 +337,7 @@ def test_delivery_stage_cannot_be_left_until_the_decision_letter_is_delivered(st
     labels = [m["label"] for m in exc.value.detail["missing"]]
     assert "行政执法决定书尚未送达（或送达证明不全）" in labels
 
-    letter = delivery.served_versions(case)[0]
+    letter = next(v for v in delivery.served_versions(case) if v.document.doc_type == "decision_letter")
     record(staff, letter, "postal", proofs=[("postage_record", PDF)])  # posted; no return receipt yet
     profile = case_services.profile_of(case)
     reqs = {r.code: r for r in stage_requirements(case, profile, "delivery", visit=None)}

@@ -114,7 +114,7 @@ def test_no_electronic_form_for_a_decision_letter(client, staff, case):
             {"method": "electronic", "recipient": "某网吧", "delivered_at": _when(), "channel": "email"},
         )
     )
-    assert not Delivery.objects.exists()
+    assert not Delivery.objects.filter(version=letter).exists()
 
 
 def test_another_agency_cannot_see_deliveries(client, staff, staff_for, case):

@@ -77,6 +77,18 @@ def test_unknown_document_type__refused(tmp_path):
     ]
 
 
+def test_unknown_document_type_in_rights_rules__refused(tmp_path):
+    def mutate(d):
+        d["document_types"]["decision_letter"]["needs_served"] = ["rights_notice", "magic_scroll"]
+        d["document_types"]["statement_defence_record"]["answered_by"] = "oracle_reply"
+
+    path = _write(tmp_path, "dongxihu-culture", mutate)
+    assert _messages(path) == [
+        f'{path}: document_types.statement_defence_record.answered_by: 文书类型 "oracle_reply" 不在 document_types 目录中',
+        f'{path}: document_types.decision_letter.needs_served[1]: 文书类型 "magic_scroll" 不在 document_types 目录中',
+    ]
+
+
 def test_duplicate_stage_id__refused(tmp_path):
     def mutate(d):
         stages = d["enforcement_types"]["penalty"]["stages"]
