@@ -8,6 +8,7 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from liuhen.cases.requirements import register_provider
+        from liuhen.documents import checks  # noqa: F401  (registers the PDF rendering system check)
         from liuhen.documents.delivery import RECORD_FIELDS
         from liuhen.documents.guards import document_requirements
         from liuhen.ledger.records import ImmutableRecord, register
