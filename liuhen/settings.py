@@ -215,3 +215,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LIUHEN_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Audio-video ingest (liuhen.media): tus uploads in flight under LIUHEN_UPLOAD_DIR (default DATA_DIR/uploads);
+# an upload untouched for LIUHEN_UPLOAD_EXPIRY_HOURS is cleaned up (its temporary file only, never a blob).
+LIUHEN_UPLOAD_DIR = os.environ.get("LIUHEN_UPLOAD_DIR", "")
+LIUHEN_UPLOAD_EXPIRY_HOURS = float(os.environ.get("LIUHEN_UPLOAD_EXPIRY_HOURS", "24"))
+LIUHEN_UPLOAD_MAX_BYTES = int(os.environ.get("LIUHEN_UPLOAD_MAX_BYTES", str(64 * 1024**3)))
+LIUHEN_MULTIPART_MAX_BYTES = int(os.environ.get("LIUHEN_MULTIPART_MAX_BYTES", str(50 * 1024**2)))

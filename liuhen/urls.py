@@ -19,5 +19,6 @@ urlpatterns = [
     path("documents/", include("liuhen.documents.urls")),
     path("devices/", include("liuhen.devices.urls")),
     path("media/", include("liuhen.media.urls")),
+    path("api/uploads/", include("liuhen.media.tus_urls")),
     path("api/", api.urls),
 ]
