@@ -280,6 +280,13 @@ class AvRules(Cited):
     failure_report_to_superior: bool = False
     clause_map: dict[str, list[ClauseId]] = {}  # flag name above -> clauses it comes from
     requirements: list[AvRequirement] = []  # further rules in the seed's words
+    # Technical tolerances (issue 6). The seeds forbid gaps but give no number: a camera that splits a
+    # long recording into files leaves a second or two between them. Beyond ``gap_tolerance_seconds``
+    # between consecutive segments of one device in one session, a gap needs an interruption note; a
+    # device clock off by more than ``clock_drift_tolerance_seconds`` at docking is flagged.
+    gap_tolerance_seconds: NonNegative = 5
+    clock_drift_tolerance_seconds: NonNegative = 30
+    tolerance_note: str = ""  # where the numbers come from (the seeds are silent on both)
 
     @model_validator(mode="after")
     def _known_flags(self) -> AvRules:
