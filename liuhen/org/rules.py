@@ -52,13 +52,14 @@ P_ROLES_ASSIGN = "org.roles.assign"  # grant and revoke roles, issue API tokens
 P_AUDIT_READ = "audit.read"  # read the ledger / audit trail
 P_CASES_WORK = "cases.work"  # handle enforcement cases (later issues refine this)
 P_SUPERVISE = "supervision.read"
+P_DEVICES_MANAGE = "devices.manage"  # register, assign, return, repair and retire recording devices
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OFFICER: frozenset({P_POLICY_READ, P_CASES_WORK}),
-    Role.DEPARTMENT_HEAD: frozenset({P_POLICY_READ, P_CASES_WORK, P_ORG_READ}),
-    Role.AGENCY_HEAD: frozenset({P_POLICY_READ, P_CASES_WORK, P_ORG_READ}),
+    Role.DEPARTMENT_HEAD: frozenset({P_POLICY_READ, P_CASES_WORK, P_ORG_READ, P_DEVICES_MANAGE}),
+    Role.AGENCY_HEAD: frozenset({P_POLICY_READ, P_CASES_WORK, P_ORG_READ, P_DEVICES_MANAGE}),
     Role.LEGAL_REVIEWER: frozenset({P_POLICY_READ, P_CASES_WORK}),
-    Role.RECORDS_KEEPER: frozenset({P_POLICY_READ, P_CASES_WORK}),
+    Role.RECORDS_KEEPER: frozenset({P_POLICY_READ, P_CASES_WORK, P_DEVICES_MANAGE}),
     Role.SUPERVISOR: frozenset({P_POLICY_READ, P_SUPERVISE, P_ORG_READ}),
     Role.SYSTEM_ADMIN: frozenset({P_USERS_MANAGE, P_SETTINGS_MANAGE, P_ORG_READ, P_POLICY_READ}),
     Role.SECURITY_ADMIN: frozenset({P_ROLES_ASSIGN, P_ORG_READ}),
