@@ -9,6 +9,7 @@ class MediaConfig(AppConfig):
     def ready(self) -> None:
         from liuhen.ledger.actions import ACTIONS
         from liuhen.ledger.records import ImmutableRecord, register
+        from liuhen.media import derivatives  # noqa: F401  (previews: ledger actions, verify, post-probe task)
         from liuhen.media.actions import MEDIA_ACTIONS
 
         for code, text in MEDIA_ACTIONS.items():

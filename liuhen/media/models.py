@@ -192,3 +192,38 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"upload {self.id} {self.offset}/{self.length}"
+
+
+# =========================================================================== previews and thumbnails
+# (issue 6: metadata and previews). Derived blobs made by ``liuhen.media.derivatives``; the original
+# is only ever read.
+
+
+class DerivativeKind(models.TextChoices):
+    PREVIEW = "preview", "预览"
+    THUMBNAIL = "thumbnail", "缩略图"
+
+
+class MediaDerivative(WriteOnce):
+    """A browser-playable copy (H.264/AAC MP4, AAC M4A, JPEG) or a thumbnail of one original, stored as
+    a blob of its own with the program that made it. Write-once; made with event ``av_record.derived``."""
+
+    record = models.ForeignKey(MediaRecord, on_delete=models.PROTECT, related_name="derivatives")
+    kind = models.CharField("种类", max_length=12, choices=DerivativeKind.choices)
+    blob = models.ForeignKey("blobstore.Blob", verbose_name="派生文件", on_delete=models.PROTECT, related_name="+")
+    content_type = models.CharField("类型", max_length=64)
+    size = models.BigIntegerField("大小（字节）")
+    width = models.PositiveIntegerField("宽", null=True, blank=True)
+    height = models.PositiveIntegerField("高", null=True, blank=True)
+    duration = models.FloatField("时长（秒）", null=True, blank=True)
+    made_at = models.DateTimeField("生成时间")
+    program = models.CharField("生成程序", max_length=120)
+
+    class Meta:
+        verbose_name = "音像记录预览"
+        verbose_name_plural = "音像记录预览"
+        ordering = ["made_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["record", "kind"], name="media_derivative_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of 音像记录 #{self.record_id}"
