@@ -1,0 +1,327 @@
+"""Reads for the AV pages (a case's records, one record, the timeline) and the traces reading leaves.
+
+Clauses access-*, integ-audit-trail-traceability. Who sees a record: a record tied to a case is seen by
+whoever sees the case (``cases_visible``); one with no case by the uploader and by the agency's roles
+that see every case. Another agency's record is simply not found. Opening a record's page is written
+to the ledger (``av_record.viewed``), and so is every read of the original (``av_record.original_read``)
+— once per playback or download, not once per byte range a player asks for.
+
+The timeline groups a case's records per device, ordered by their start: the media's own creation
+time when the prober found one, else the time the uploader declared, else the upload time. Records
+further apart than ``SPLIT_AFTER`` start a new block (a different time or place of the same matter
+may be recorded apart); within a block, a pause between consecutive segments of one device longer
+than the profile's ``gap_tolerance_seconds`` is drawn as a gap, and time covered by two devices at
+once as an overlap. When the recording sessions of ``liuhen.media.sessions`` exist, the timeline shows
+them instead of these computed blocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from liuhen.cases.models import Case
+from liuhen.cases.selectors import SEE_ALL_ROLES, cases_visible
+from liuhen.ledger.services import record
+from liuhen.media.errors import MediaRecordNotFound
+from liuhen.media.models import DerivativeKind, Flag, MediaDerivative, MediaProbe, MediaRecord
+from liuhen.org import rules as org_rules
+
+SPLIT_AFTER = dt.timedelta(hours=1)
+PROBE_FLAG_LABELS = {
+    "truncated": Flag.TRUNCATED.label,
+    "unreadable": Flag.UNREADABLE.label,
+    "empty": Flag.EMPTY.label,
+}
+
+
+# ---------------------------------------------------------------- who sees what
+
+
+def records_for_viewer(user: Any) -> QuerySet[MediaRecord]:
+    """The records ``user`` may see (see the module docstring)."""
+    agency_id = getattr(user, "agency_id", None)
+    if not agency_id or not org_rules.has_any_permission(user, org_rules.P_CASES_WORK, org_rules.P_SUPERVISE):
+        return MediaRecord.objects.none()
+    qs = MediaRecord.objects.filter(agency_id=agency_id)
+    if user.role_codes & SEE_ALL_ROLES:
+        return qs
+    return qs.filter(Q(case__in=cases_visible(user)) | Q(case__isnull=True, uploaded_by=user))
+
+
+def record_for_viewer(*, user: Any, record_id: int) -> MediaRecord:
+    rec = records_for_viewer(user).filter(pk=record_id).select_related("blob", "case", "uploaded_by").first()
+    if rec is None:
+        raise MediaRecordNotFound()
+    return rec
+
+
+def case_records(case: Case) -> list[MediaRecord]:
+    """A case's records (the caller has checked the case is visible), newest upload first."""
+    return list(
+        MediaRecord.objects.filter(case=case)
+        .select_related("probe", "uploaded_by")
+        .prefetch_related("derivatives")
+        .order_by("-uploaded_at", "-id")
+    )
+
+
+def derivative_of(rec: MediaRecord, kind: str) -> MediaDerivative | None:
+    for d in rec.derivatives.all():
+        if d.kind == kind:
+            return d
+    return None
+
+
+def probe_of(rec: MediaRecord) -> MediaProbe | None:
+    try:
+        return rec.probe
+    except MediaProbe.DoesNotExist:
+        return None
+
+
+def flags_of(rec: MediaRecord) -> list[tuple[str, str]]:
+    """(code, Chinese label) of the record's ingest flags and the prober's."""
+    probe = probe_of(rec)
+    codes = sorted(set(rec.flags) | set(probe.flags if probe else []))
+    labels = dict(Flag.choices) | PROBE_FLAG_LABELS
+    return [(c, labels.get(c, c)) for c in codes]
+
+
+def preview_state(rec: MediaRecord) -> str:
+    """``ready`` / ``pending`` (probe or preview not made yet) / ``none`` (nothing could be decoded)."""
+    if derivative_of(rec, DerivativeKind.PREVIEW) is not None:
+        return "ready"
+    probe = probe_of(rec)
+    if rec.size == 0 or (probe is not None and not probe.readable):
+        return "none"
+    return "pending"
+
+
+# ---------------------------------------------------------------- traces
+
+
+def av_record_view_record(*, actor: Any, rec: MediaRecord) -> None:
+    """Opening a record's page is a recorded act (event ``av_record.viewed``)."""
+    with transaction.atomic():
+        record(
+            actor=actor,
+            action="av_record.viewed",
+            obj_type="av_record",
+            obj_id=rec.pk,
+            payload={"record_id": rec.pk, "blob_id": rec.blob_id, "case_id": rec.case_id},
+            agency_id=rec.agency_id,
+        )
+
+
+def av_record_original_read(*, actor: Any, rec: MediaRecord, purpose: str, byte_range: str = "") -> None:
+    """Reading the original (playing or downloading it) is a recorded act (event ``av_record.original_read``)."""
+    with transaction.atomic():
+        record(
+            actor=actor,
+            action="av_record.original_read",
+            obj_type="av_record",
+            obj_id=rec.pk,
+            payload={
+                "record_id": rec.pk,
+                "blob_id": rec.blob_id,
+                "case_id": rec.case_id,
+                "purpose": purpose,
+                "range": byte_range[:100],
+            },
+            agency_id=rec.agency_id,
+        )
+
+
+# ---------------------------------------------------------------- timeline
+
+
+@dataclass
+class Segment:
+    rec: MediaRecord
+    start: dt.datetime
+    end: dt.datetime
+    time_source: str  # 媒体内时间 / 上传方提供 / 上传时间
+    left: float = 0.0  # percent of the block's width
+    width: float = 0.0
+
+
+@dataclass
+class Gap:
+    start: dt.datetime
+    end: dt.datetime
+    before: MediaRecord
+    after: MediaRecord
+    note: Any = None  # an interruption note when RULES' sessions provide one
+    left: float = 0.0
+    width: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass
+class Overlap:
+    start: dt.datetime
+    end: dt.datetime
+    devices: list[str]
+    left: float = 0.0
+    width: float = 0.0
+
+
+@dataclass
+class Lane:
+    device: str
+    segments: list[Segment] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+
+
+@dataclass
+class Block:
+    title: str
+    start: dt.datetime
+    end: dt.datetime
+    lanes: list[Lane] = field(default_factory=list)
+    overlaps: list[Overlap] = field(default_factory=list)
+    ticks: list[tuple[float, str]] = field(default_factory=list)
+    interruptions: list[Any] = field(default_factory=list)
+    session: Any = None
+
+
+def segment_times(rec: MediaRecord) -> tuple[dt.datetime, dt.datetime, str]:
+    """Where a record sits in time: (start, end, which clock said so)."""
+    probe = probe_of(rec)
+    duration = probe.duration if probe and probe.duration else None
+    if probe and probe.media_created_at:
+        start, source = probe.media_created_at, "媒体内时间"
+    elif rec.recorded_start:
+        start, source = rec.recorded_start, "上传方提供"
+    else:
+        start, source = rec.uploaded_at, "上传时间"
+    if duration:
+        end = start + dt.timedelta(seconds=duration)
+    elif source == "上传方提供" and rec.recorded_end and rec.recorded_end > start:
+        end = rec.recorded_end
+    else:
+        end = start
+    return start, end, source
+
+
+def device_of(rec: MediaRecord) -> str:
+    probe = probe_of(rec)
+    return rec.device_serial or (probe.media_device_serial if probe else "") or "未标明设备"
+
+
+def _pct(block_start: dt.datetime, span: float, at: dt.datetime) -> float:
+    return round(100.0 * (at - block_start).total_seconds() / span, 3) if span else 0.0
+
+
+def _layout(block: Block, tolerance: float) -> None:
+    """Gaps per lane, overlaps across lanes, positions in percent, ticks on the axis."""
+    span = max((block.end - block.start).total_seconds(), 1.0)
+    min_width = 0.6
+    for lane in block.lanes:
+        lane.segments.sort(key=lambda s: (s.start, s.rec.pk))
+        prev = None
+        for seg in lane.segments:
+            seg.left = _pct(block.start, span, seg.start)
+            seg.width = max(min_width, _pct(block.start, span, seg.end) - seg.left)
+            if prev is not None and (seg.start - prev.end).total_seconds() > tolerance:
+                lane.gaps.append(Gap(start=prev.end, end=seg.start, before=prev.rec, after=seg.rec))
+            if prev is None or seg.end > prev.end:
+                prev = seg
+        for gap in lane.gaps:
+            gap.left = _pct(block.start, span, gap.start)
+            gap.width = max(min_width, _pct(block.start, span, gap.end) - gap.left)
+    # Overlap: moments at which two or more devices record (sweep over the segments' ends).
+    points: list[tuple[dt.datetime, int, str]] = []
+    for lane in block.lanes:
+        for seg in lane.segments:
+            if seg.end > seg.start:
+                points += [(seg.start, 1, lane.device), (seg.end, -1, lane.device)]
+    points.sort(key=lambda p: (p[0], p[1]))
+    active: dict[str, int] = {}
+    opened: dt.datetime | None = None
+    for at, step, device in points:
+        before = sum(1 for n in active.values() if n > 0)
+        active[device] = active.get(device, 0) + step
+        after = sum(1 for n in active.values() if n > 0)
+        if before < 2 <= after:
+            opened = at
+        elif before >= 2 > after and opened is not None and at > opened:
+            devices = sorted(lane.device for lane in block.lanes if _covers(lane, opened, at))
+            block.overlaps.append(Overlap(start=opened, end=at, devices=devices))
+            opened = None
+    for ov in block.overlaps:
+        ov.left = _pct(block.start, span, ov.start)
+        ov.width = max(min_width, _pct(block.start, span, ov.end) - ov.left)
+    steps = 6
+    for i in range(steps + 1):
+        at = block.start + dt.timedelta(seconds=span * i / steps)
+        block.ticks.append((round(100.0 * i / steps, 3), timezone.localtime(at).strftime("%H:%M:%S")))
+
+
+def _covers(lane: Lane, start: dt.datetime, end: dt.datetime) -> bool:
+    return any(s.start < end and s.end > start for s in lane.segments)
+
+
+def _block(title: str, segments: list[tuple[str, Segment]], tolerance: float, session: Any = None) -> Block:
+    start = min(s.start for _, s in segments)
+    end = max(s.end for _, s in segments)
+    block = Block(title=title, start=start, end=end, session=session)
+    lanes: dict[str, Lane] = {}
+    for device, seg in segments:
+        lanes.setdefault(device, Lane(device=device)).segments.append(seg)
+    block.lanes = [lanes[k] for k in sorted(lanes)]
+    _layout(block, tolerance)
+    return block
+
+
+def _title(start: dt.datetime, end: dt.datetime) -> str:
+    a, b = timezone.localtime(start), timezone.localtime(end)
+    return (
+        f"{a:%Y-%m-%d %H:%M:%S} 至 {b:%H:%M:%S}"
+        if a.date() == b.date()
+        else f"{a:%Y-%m-%d %H:%M} 至 {b:%Y-%m-%d %H:%M}"
+    )
+
+
+def gap_tolerance(case: Case) -> float:
+    from liuhen.cases.services import profile_of
+
+    return float(profile_of(case).av_rules.gap_tolerance_seconds)
+
+
+def case_timeline(case: Case) -> list[Block]:
+    """The case's recordings as blocks of time, each with its devices' lanes, gaps and overlaps."""
+    tolerance = gap_tolerance(case)
+    placed: list[tuple[str, Segment]] = []
+    for rec in case_records(case):
+        start, end, source = segment_times(rec)
+        placed.append((device_of(rec), Segment(rec=rec, start=start, end=end, time_source=source)))
+    placed.sort(key=lambda p: (p[1].start, p[1].rec.pk))
+    blocks: list[Block] = []
+    group: list[tuple[str, Segment]] = []
+    group_end: dt.datetime | None = None
+    for item in placed:
+        if group and group_end is not None and item[1].start - group_end > SPLIT_AFTER:
+            blocks.append(_block(_title(group[0][1].start, group_end), group, tolerance))
+            group, group_end = [], None
+        group.append(item)
+        group_end = max(group_end, item[1].end) if group_end else item[1].end
+    if group:
+        blocks.append(_block(_title(group[0][1].start, group_end or group[0][1].end), group, tolerance))
+    return blocks
+
+
+def has_sessions() -> bool:
+    """Whether the recording sessions of ``liuhen.media.sessions`` are there to draw instead."""
+    import importlib.util
+
+    return importlib.util.find_spec("liuhen.media.sessions") is not None
