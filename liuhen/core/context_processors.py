@@ -17,6 +17,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [("首页", reverse("home"))]
     if rules.has_any_permission(user, rules.P_CASES_WORK, rules.P_SUPERVISE):
         items.append(("案件", reverse("cases:list")))
+    if rules.has_any_permission(user, rules.P_CASES_WORK, rules.P_DEVICES_MANAGE, rules.P_SUPERVISE):
+        items.append(("执法记录设备", reverse("devices:list")))
     if rules.has_permission(user, rules.P_POLICY_READ):
         items.append(("执法规则", reverse("policy:detail")))
     if rules.has_any_permission(user, rules.P_USERS_MANAGE, rules.P_ROLES_ASSIGN, rules.P_ORG_READ):

@@ -50,7 +50,9 @@ class DeviceOut(Schema):
     registered_at: dt.datetime
 
     @staticmethod
-    def resolve_holder_name(obj: Device) -> str:
+    def resolve_holder_name(obj: Device | dict[str, Any]) -> str:
+        if isinstance(obj, dict):  # the detail view passes a dict that already holds it
+            return obj.get("holder_name", "")
         return services._name(obj.holder) if obj.holder_id else ""
 
 
