@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "liuhen.documents",
     "liuhen.devices",
     "liuhen.media",
+    "liuhen.archive",
 ]
 
 MIDDLEWARE = [
