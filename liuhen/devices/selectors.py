@@ -52,6 +52,12 @@ def normalise_serial(serial: str) -> str:
     return (serial or "").strip().upper()
 
 
+def person_name(user: Any) -> str:
+    """The officer's name where the account has one, else the display name (as on the records)."""
+    officer = getattr(user, "officer", None)
+    return ((officer.name if officer else "") or getattr(user, "display_name", "") or user.username)[:60]
+
+
 def can_read(user: Any) -> bool:
     return rules.has_any_permission(user, rules.P_DEVICES_MANAGE, rules.P_CASES_WORK, rules.P_SUPERVISE)
 
@@ -195,10 +201,12 @@ def device_timeline(device: Device) -> list[TimelineEntry]:
             "registered",
             "登记",
             f"{device.get_kind_display()} {device.serial}",
-            str(device.registered_by),
+            person_name(device.registered_by),
         )
     ]
-    for a in DeviceAssignment.objects.filter(device=device).select_related("assigned_by", "ended__returned_by"):
+    for a in DeviceAssignment.objects.filter(device=device).select_related(
+        "assigned_by__officer", "ended__returned_by__officer"
+    ):
         cert = f"（{a.certificate_no}）" if a.certificate_no else ""
         entries.append(
             TimelineEntry(
@@ -206,7 +214,7 @@ def device_timeline(device: Device) -> list[TimelineEntry]:
                 "assigned",
                 "配发",
                 f"配发给 {a.holder_name}{cert}" + (f"；{a.note}" if a.note else ""),
-                str(a.assigned_by),
+                person_name(a.assigned_by),
                 "primary",
             )
         )
@@ -221,7 +229,7 @@ def device_timeline(device: Device) -> list[TimelineEntry]:
                     "returned",
                     "收回",
                     f"自 {a.holder_name} 收回" + (f"；{ended.note}" if ended.note else ""),
-                    str(ended.returned_by),
+                    person_name(ended.returned_by),
                 )
             )
     for c in PreUseCheck.objects.filter(device=device):

@@ -98,9 +98,7 @@ def _payload(row: Any, fields: tuple[str, ...], **extra: Any) -> dict[str, Any]:
     return {**{f: _normal(getattr(row, f)) for f in fields}, **extra}
 
 
-def _name(user: Any) -> str:
-    officer = getattr(user, "officer", None)
-    return ((officer.name if officer else "") or getattr(user, "display_name", "") or user.username)[:60]
+_name = selectors.person_name
 
 
 def _utc(value: dt.datetime | None, label: str, *, not_before: dt.datetime | None = None) -> dt.datetime:
