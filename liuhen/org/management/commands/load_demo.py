@@ -33,4 +33,11 @@ class Command(BaseCommand):
 
             made = load_demo_cases(list(Agency.objects.filter(code__in=[a.code for a in DEMO_AGENCIES])))
             self.stdout.write(f"演示案件：{made} 件（每个机关一件待立案审批的处罚案件、一件检查，另有待处理案源）。")
+        if apps.is_installed("liuhen.devices"):
+            from liuhen.devices.demo import load_demo_devices
+            from liuhen.org.demo import DEMO_AGENCIES
+            from liuhen.org.models import Agency
+
+            devices = load_demo_devices(list(Agency.objects.filter(code__in=[a.code for a in DEMO_AGENCIES])))
+            self.stdout.write(f"演示执法记录设备：{devices} 台（已配发、已检查，另有一台报告故障）。")
         self.stdout.write(f"演示账号与密码见：{accounts_file}（仅本机可读）")
