@@ -537,16 +537,22 @@ def delivery_requirements(case: Case, profile: Profile) -> list[Requirement]:
 
 
 def av_requirements(profile: Profile, delivery: Delivery) -> list[Requirement]:
-    """Mandatory AV for the method (音像记录事项清单): pending until the media module checks it,
-    unless a recording was attached to the delivery itself."""
+    """Mandatory AV for the method (音像记录事项清单), checked by the media module: a recording attached
+    to the delivery, or an AV record of the case made at the time of delivery
+    (``liuhen.media.guards.delivery_av_requirement``); pending only if that module is not installed."""
     item = av_item(profile, delivery.method)
     if item is None:
         return []
-    code = f"av:delivery:{delivery.pk}"
-    label = f"{item.name}须同步音像记录（{delivery.version.document.doc_name}）"
-    if any(f["kind"] == "recording" for f in delivery.proof_files):
-        return [Requirement(code, label, MET, "送达记录附有录音录像")]
-    return [Requirement(code, label, PENDING, "音像记录模块接入后核验")]
+    try:
+        from liuhen.media.guards import delivery_av_requirement
+    except ImportError:
+        code = f"av:delivery:{delivery.pk}"
+        label = f"{item.name}须同步音像记录（{delivery.version.document.doc_name}）"
+        if any(f["kind"] == "recording" for f in delivery.proof_files):
+            return [Requirement(code, label, MET, "送达记录附有录音录像")]
+        return [Requirement(code, label, PENDING, "音像记录模块接入后核验")]
+    req = delivery_av_requirement(profile, delivery)
+    return [req] if req is not None else []
 
 
 def delivery_state(profile: Profile, delivery: Delivery) -> dict[str, Any]:

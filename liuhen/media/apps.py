@@ -42,3 +42,6 @@ class MediaConfig(AppConfig):
                 label="设备对时记录",
             )
         )
+        from liuhen.media import av_registry
+
+        av_registry.ready()  # capture metadata, sessions, deadlines, the AV guard (provider "media")

@@ -194,6 +194,191 @@ class Upload(models.Model):
         return f"upload {self.id} {self.offset}/{self.length}"
 
 
+# =========================================================================== capture metadata, sessions,
+# interruptions, deadlines and the AV guard (issue 6: continuity). Each row is write-once and created
+# with its own ledger event (registered for ``verify`` in ``liuhen.media.av_registry``); a correction
+# is a new row that ``supersedes`` the old one.
+
+
+class CameraMount(models.TextChoices):
+    """How the camera was worn or held (dev-wearing-position)."""
+
+    SHOULDER = "shoulder", "佩戴于肩部"
+    CHEST = "chest", "佩戴于胸部"
+    HANDHELD = "handheld", "手持"
+    FIXED = "fixed", "固定于特定位置"
+    OTHER = "other", "其他"
+
+
+class CaptureMetadata(WriteOnce):
+    """What the officers say about one recording: its case and stage, time, place, people, and the
+    attestations the seeds require (开始语音说明, 告知当事人). The record's link to a case lives here
+    once a row exists; ``MediaRecord.case``/``stage_id`` is only the link declared at upload."""
+
+    record = models.ForeignKey(MediaRecord, on_delete=models.PROTECT, related_name="captures")
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    stage_id = models.CharField("环节", max_length=64, blank=True)
+    recorded_start = models.DateTimeField("录制开始", null=True, blank=True)
+    recorded_end = models.DateTimeField("录制结束", null=True, blank=True)
+    place_address = models.CharField("地点（地址）", max_length=300, blank=True)
+    place_landmark = models.CharField("标志性建筑或门牌号", max_length=300, blank=True)
+    officers = models.JSONField("在场执法人员", default=list, blank=True)  # [{"name", "certificate_no"}]
+    camera_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="摄录人员", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    party = models.CharField("当事人", max_length=200, blank=True)
+    subject = models.CharField("执法对象", max_length=300, blank=True)
+    camera_mount = models.CharField("佩戴或持握方式", max_length=12, choices=CameraMount.choices, blank=True)
+    opening_statement = models.JSONField("开始语音说明", default=dict, blank=True)  # {"offset", "items": [...]}
+    notice = models.JSONField("告知当事人", default=dict, blank=True)  # {"offset", "text", "verbatim"}
+    reason = models.TextField("更正理由", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("填写时间")
+
+    class Meta:
+        verbose_name = "音像记录采集信息"
+        verbose_name_plural = "音像记录采集信息"
+        ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["case", "stage_id"])]
+
+
+class RecordingSession(WriteOnce):
+    """One on-site action (一次现场执法活动) recorded by one or several devices. ``follows`` names the
+    session of the same matter at an earlier place or time (不同地点、时间进行同一执法事项)."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    stage_id = models.CharField("环节", max_length=64, blank=True)
+    title = models.CharField("名称", max_length=200)
+    place = models.CharField("地点", max_length=300, blank=True)
+    follows = models.ForeignKey(
+        "self", verbose_name="同一事项的前一次记录", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("创建时间")
+
+    class Meta:
+        verbose_name = "录制场次"
+        verbose_name_plural = "录制场次"
+        ordering = ["created_at", "id"]
+
+
+class SessionSegment(WriteOnce):
+    """A recording placed in a session (one record belongs to at most one session)."""
+
+    session = models.ForeignKey(RecordingSession, on_delete=models.PROTECT, related_name="segments")
+    record = models.OneToOneField(MediaRecord, on_delete=models.PROTECT, related_name="segment")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField("加入时间")
+
+    class Meta:
+        verbose_name = "录制片段"
+        verbose_name_plural = "录制片段"
+        ordering = ["added_at", "id"]
+
+
+class InterruptionCause(models.TextChoices):
+    WEATHER = "weather", "天气原因"
+    DEVICE_FAULT = "device_fault", "设备故障"
+    DAMAGE = "damage", "设备损坏"
+    OBSTRUCTION = "obstruction", "现场人员阻碍"
+    OTHER = "other", "其他原因"
+
+
+class InterruptionNote(WriteOnce):
+    """中断原因说明 for the gap after ``before`` (and before ``after`` when recording resumed): spoken on
+    resuming (``resume_offset`` seconds into ``after``) or a written statement (a document)."""
+
+    session = models.ForeignKey(RecordingSession, on_delete=models.PROTECT, related_name="interruptions")
+    before = models.ForeignKey(MediaRecord, on_delete=models.PROTECT, related_name="+")
+    after = models.ForeignKey(MediaRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    cause = models.CharField("中断原因", max_length=16, choices=InterruptionCause.choices)
+    detail = models.TextField("情况说明", blank=True)
+    resume_offset = models.FloatField("恢复录制时语音说明位置（秒）", null=True, blank=True)
+    statement = models.ForeignKey(
+        "documents.Document", verbose_name="书面说明", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("记录时间")
+
+    class Meta:
+        verbose_name = "中断原因说明"
+        verbose_name_plural = "中断原因说明"
+        ordering = ["recorded_at", "id"]
+
+
+class AwayKind(models.TextChoices):
+    REMOTE = "remote", "异地执法办案"
+    CONTINUOUS = "continuous", "连续工作"
+    REMOTE_AREA = "remote_area", "偏远地区执法"
+
+
+class AwayPeriod(WriteOnce):
+    """An officer's declared remote or continuous work (time-av-upload-after-return): recordings made
+    in it are due M working days after ``returned_on`` rather than N after recording."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="+")
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("情形", max_length=16, choices=AwayKind.choices)
+    started_on = models.DateField("开始日期")
+    returned_on = models.DateField("返回单位日期")
+    place = models.CharField("地点", max_length=200, blank=True)
+    note = models.TextField("说明", blank=True)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField("申报时间")
+
+    class Meta:
+        verbose_name = "异地或连续工作申报"
+        verbose_name_plural = "异地或连续工作申报"
+        ordering = ["started_on", "id"]
+        indexes = [models.Index(fields=["agency", "officer"])]
+
+
+class AvExemption(WriteOnce):
+    """A written explanation why a stage that needs AV has none, approved by a head (row = approval)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    stage_id = models.CharField("环节", max_length=64)
+    reason = models.TextField("书面说明")
+    explained_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approver_role = models.CharField("审批人身份", max_length=32)
+    opinion = models.TextField("审批意见", blank=True)
+    approved_at = models.DateTimeField("批准时间")
+
+    class Meta:
+        verbose_name = "音像记录免除说明"
+        verbose_name_plural = "音像记录免除说明"
+        ordering = ["approved_at", "id"]
+        indexes = [models.Index(fields=["case", "stage_id"])]
+
+
+class CoverageClaim(WriteOnce):
+    """A fixed camera's clips named as covering an act (a licensing acceptance, a hearing, an
+    interview) from ``act_start`` to ``act_end``; what they leave uncovered is a coverage gap."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    stage_id = models.CharField("环节", max_length=64, blank=True)
+    document = models.ForeignKey("documents.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    act_start = models.DateTimeField("活动开始")
+    act_end = models.DateTimeField("活动结束")
+    record_ids = models.JSONField("监控录像片段", default=list)
+    named_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    named_at = models.DateTimeField("记录时间")
+
+    class Meta:
+        verbose_name = "视频监控覆盖说明"
+        verbose_name_plural = "视频监控覆盖说明"
+        ordering = ["named_at", "id"]
+
+
 # =========================================================================== previews and thumbnails
 # (issue 6: metadata and previews). Derived blobs made by ``liuhen.media.derivatives``; the original
 # is only ever read.

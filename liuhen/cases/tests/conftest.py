@@ -182,10 +182,29 @@ def deliver_served(staff: Staff, case: Case, stage_id: str) -> list[Any]:
     return done
 
 
-def approve_stage(staff: Staff, case: Case, stage_id: str, *, special: bool = False) -> list[str]:
-    """Make the stage's required forms, then record, in order, every approval the stage needs (as
-    approved); returns the approval kinds recorded."""
+def cover_av(staff: Staff, case: Case, stage_id: str) -> Any:
+    """Where the stage needs AV (mandatory in the profile) and has none, record the agency head's
+    approval of a written explanation (the media guard's way out that needs no media file); tests of
+    the AV rules themselves link generated recordings instead (liuhen/media/tests)."""
+    from liuhen.media.guards import av_exemption_approve, stage_av_state
+
+    case.refresh_from_db()
+    profile = services.profile_of(case)
+    stage = profile.stage(case.enforcement_type, stage_id)
+    state = stage_av_state(case, profile, stage)
+    if state.level != "mandatory" or state.covered:
+        return None
+    return av_exemption_approve(
+        actor=staff.agency_head, case=case, stage_id=stage_id, reason="测试：现场未配备执法记录仪，书面说明附卷"
+    )
+
+
+def approve_stage(staff: Staff, case: Case, stage_id: str, *, special: bool = False, av: bool = True) -> list[str]:
+    """Make the stage's required forms, cover its mandatory AV (unless ``av`` is False), then record,
+    in order, every approval the stage needs (as approved); returns the approval kinds recorded."""
     complete_documents(staff, case, stage_id)
+    if av:
+        cover_av(staff, case, stage_id)
     case.refresh_from_db()
     profile = services.profile_of(case)
     stage = profile.stage(case.enforcement_type, stage_id)

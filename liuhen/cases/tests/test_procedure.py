@@ -258,19 +258,20 @@ def test_missing_approvals_are_named_when_leaving_a_stage(staff_for):
     assert case.stage == target.id
 
 
-def test_document_requirements_block_and_av_requirements_are_pending_and_recorded(staff_for):
+@pytest.mark.clause("av-matter-list")
+def test_document_and_mandatory_av_requirements_block_until_met(staff_for):
     staff = staff_for("xigang-culture")  # 现场检查: text record and mandatory AV
     case = staff.open("inspection")
     reqs = {r.code: r for r in current_requirements(case)}
     assert reqs["document:site_inspection_record"].status == "missing"
-    assert reqs["av"].status == "pending"  # until the media issue registers its provider
+    assert reqs["av"].status == "missing"  # the media provider checks it (liuhen.media.guards)
     with pytest.raises(TransitionRefused) as exc:
         services.case_advance(actor=staff.officer, case=case)
-    assert [m["code"] for m in exc.value.detail["missing"]] == ["document:site_inspection_record"]
-    approve_stage(staff, case, case.stage)
+    assert [m["code"] for m in exc.value.detail["missing"]] == ["document:site_inspection_record", "av"]
+    approve_stage(staff, case, case.stage)  # the driver records a head-approved explanation for the AV
     services.case_advance(actor=staff.officer, case=case)
     event = Event.objects.filter(action="case.advanced").last()
-    assert [p["code"] for p in json.loads(event.payload)["pending"]] == ["av"]
+    assert json.loads(event.payload)["pending"] == []
 
 
 # ---------------------------------------------------------------- not filing, referral, summary

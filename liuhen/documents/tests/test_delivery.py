@@ -309,7 +309,7 @@ def test_only_handlers_record_deliveries(staff, notice):
 
 
 @pytest.mark.clause("av-lien-service", "doc-service-lien")
-def test_mandatory_av_for_left_at_premises_is_kept_pending(staff_for):
+def test_mandatory_av_for_left_at_premises_blocks_until_recorded(staff_for):
     staff = staff_for("xigang-culture")  # 留置送达 must be recorded on AV (seed 000 第九条(十))
     case = staff.open("penalty")
     file_case(staff, case)
@@ -319,7 +319,7 @@ def test_mandatory_av_for_left_at_premises_is_kept_pending(staff_for):
     profile = case_services.profile_of(case)
     reqs = {r.code: r for r in delivery.delivery_requirements(case, profile)}
     av = reqs[f"av:delivery:{row.pk}"]
-    assert av.status == "pending" and not av.blocking
+    assert av.status == "missing" and av.blocking  # met by a recording: liuhen/media/tests/test_av_guard.py
 
 
 @pytest.mark.clause("doc-service-direct", "flow-recording-plan-per-type")

@@ -1,0 +1,235 @@
+"""The media part of the case guards: mandatory AV per the profile's 音像记录事项清单.
+
+Clauses av-matter-list, av-mandatory-coercive-measures, av-mandatory-compulsory-execution,
+av-interruption, av-lien-service, doc-service-electronic. A stage whose level is mandatory
+(``Stage.av``, or a mandatory checklist item naming ``<type>.<stage>``) cannot be left until it has
+a usable AV record linked to the case and that stage (not empty, not unreadable), fixed-camera clips
+that cover an act of the stage without a gap, or a head's approval of a written explanation why
+there is none (``AvExemption``). In every stage, sessions with a gap that has no interruption note
+block as well (where the profile requires interruptions explained). Recommended and optional stages
+never block: their state is shown by :func:`stage_av_state`. Deliveries by a method the checklist
+makes AV-mandatory (留置送达, 电子送达 in some profiles) need a recording attached to the delivery or a
+usable record of the case made at the time of delivery (:func:`delivery_av_requirement`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from liuhen.cases.models import Case, StageVisit
+from liuhen.cases.requirements import MET, MISSING, Requirement
+from liuhen.media.av_errors import AvForbidden, AvInvalid
+from liuhen.media.capture import record_problems, record_timing, records_linked, shown
+from liuhen.media.coverage import claims_of, coverage_gaps
+from liuhen.media.models import AvExemption, CoverageClaim, MediaRecord
+from liuhen.media.sessions import Gap, unexplained_gaps
+from liuhen.org.rules import Role
+from liuhen.policy.schema import AV_LEVELS, AvChecklistItem, Profile, Stage
+
+HEAD_ROLES = (Role.AGENCY_HEAD, Role.DEPARTMENT_HEAD)
+DELIVERY_SLACK = dt.timedelta(minutes=5)  # delivery times are entered to the minute
+
+
+def stage_items(profile: Profile, case: Case, stage: Stage) -> list[AvChecklistItem]:
+    """Mandatory checklist items attached to the stage (deliveries by method are checked per delivery)."""
+    key = f"{case.enforcement_type}.{stage.id}"
+    return [i for i in profile.av_checklist if i.level == "mandatory" and key in i.stages and not i.delivery_method]
+
+
+def stage_level(profile: Profile, case: Case, stage: Stage) -> str:
+    return "mandatory" if stage.av == "mandatory" or stage_items(profile, case, stage) else stage.av
+
+
+def exemption_for(case: Case, stage_id: str) -> AvExemption | None:
+    return AvExemption.objects.filter(case=case, stage_id=stage_id).order_by("-id").first()
+
+
+@dataclass
+class StageAv:
+    """What a case page shows about one stage's AV."""
+
+    stage: Stage
+    level: str  # mandatory / recommended / optional
+    items: list[AvChecklistItem]
+    records: list[MediaRecord]  # linked to the case and stage
+    usable: list[MediaRecord]
+    unusable: dict[int, list[str]]  # record id -> why it does not count
+    claims: list[CoverageClaim]
+    full_claims: list[CoverageClaim]
+    exemption: AvExemption | None
+    gaps: list[Gap] = field(default_factory=list)  # unexplained
+
+    @property
+    def level_label(self) -> str:
+        return AV_LEVELS.get(self.level, self.level)
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.usable or self.full_claims or self.exemption)
+
+
+def stage_av_state(case: Case, profile: Profile, stage: Stage) -> StageAv:
+    records = records_linked(case, stage.id)
+    unusable = {r.pk: p for r in records if (p := record_problems(r))}
+    claims = claims_of(case, stage.id)
+    tolerance = profile.av_rules.gap_tolerance_seconds
+    return StageAv(
+        stage=stage,
+        level=stage_level(profile, case, stage),
+        items=stage_items(profile, case, stage),
+        records=records,
+        usable=[r for r in records if r.pk not in unusable],
+        unusable=unusable,
+        claims=claims,
+        full_claims=[c for c in claims if not coverage_gaps(c, tolerance_seconds=tolerance)],
+        exemption=exemption_for(case, stage.id),
+        gaps=unexplained_gaps(case, stage.id),
+    )
+
+
+def case_av_overview(case: Case) -> list[StageAv]:
+    """Every general and special stage of the case's type with its AV state (for the case page)."""
+    from liuhen.cases.services import profile_of
+
+    profile = profile_of(case)
+    et = profile.enforcement_types[case.enforcement_type]
+    return [stage_av_state(case, profile, s) for s in [*et.stages, *et.special_stages]]
+
+
+def media_requirements(case: Case, profile: Profile, stage: Stage, visit: StageVisit | None) -> list[Requirement]:
+    """The provider registered with ``liuhen.cases.requirements`` as "media"."""
+    state = stage_av_state(case, profile, stage)
+    out: list[Requirement] = []
+    need = f"{stage.name}须{AV_LEVELS['mandatory']}音像记录"
+    if state.items:
+        need += f"（{'、'.join(i.name for i in state.items)}）"
+    if state.level == "mandatory":
+        if state.usable:
+            out.append(Requirement("av", f"{need}：已有 {len(state.usable)} 段", MET))
+        elif state.full_claims:
+            out.append(Requirement("av", f"{need}：视频监控录像全程覆盖", MET))
+        elif state.exemption is not None:
+            ex = state.exemption
+            out.append(Requirement("av", f"{need}：未录制的书面说明已经负责人批准", MET, ex.reason[:200]))
+        else:
+            why = "；".join(
+                f"{r.filename}：{'、'.join(state.unusable[r.pk])}" for r in state.records if r.pk in state.unusable
+            )
+            partial = [c for c in state.claims if c not in state.full_claims]
+            if partial:
+                why = "；".join(filter(None, [why, "视频监控录像未全程覆盖"]))
+            out.append(
+                Requirement(
+                    "av",
+                    f"{need}，尚无可用的音像记录，也无负责人批准的未录制书面说明",
+                    MISSING,
+                    why,
+                )
+            )
+    elif state.usable:
+        out.append(Requirement("av", f"{stage.name}{state.level_label}音像记录：已有 {len(state.usable)} 段", MET))
+    if state.gaps and (profile.av_rules.interruption_explained or profile.av_rules.continuous):
+        out.append(
+            Requirement(
+                "av:gaps",
+                f"录像中断 {len(state.gaps)} 处未说明原因",
+                MISSING,
+                "；".join(g.label for g in state.gaps[:5]),
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- deliveries
+
+
+def delivery_av_requirement(profile: Profile, delivery: Any) -> Requirement | None:
+    """Mandatory AV for a delivery's method (音像记录事项清单), checked: a recording attached to the
+    delivery, or a usable record linked to the case whose recording time includes the delivery.
+    Called by ``liuhen.documents.delivery.av_requirements``."""
+    item = next(
+        (i for i in profile.av_checklist if i.delivery_method == delivery.method and i.level == "mandatory"), None
+    )
+    if item is None:
+        return None
+    code = f"av:delivery:{delivery.pk}"
+    label = f"{item.name}须同步音像记录（{delivery.version.document.doc_name}）"
+    if any(f.get("kind") == "recording" for f in delivery.proof_files):
+        return Requirement(code, label, MET, "送达记录附有录音录像")
+    at = delivery.delivered_at
+    for rec in records_linked(delivery.case):
+        timing = record_timing(rec)
+        covers = timing.known and timing.start - DELIVERY_SLACK <= at <= timing.end + DELIVERY_SLACK
+        if covers and not record_problems(rec):
+            return Requirement(code, label, MET, f"音像记录 {rec.filename}（{shown(timing.start)} 起）")
+    return Requirement(code, label, MISSING, f"本案尚无录制时间包含送达时间（{shown(at)}）的可用音像记录")
+
+
+# --------------------------------------------------------------------------- exemptions
+
+
+def av_exemption_approve(
+    *,
+    actor: Any,
+    case: Case,
+    stage_id: str,
+    reason: str,
+    explained_by: Any = None,
+    opinion: str = "",
+) -> AvExemption:
+    """A head approves the written explanation why a stage has no AV (event ``av_exemption.approved``,
+    on the case timeline). The row is the approval; it is never changed."""
+    from liuhen.cases.selectors import cases_visible
+    from liuhen.cases.services import profile_of, timeline_record
+
+    roles = getattr(actor, "role_codes", set())
+    role = next((r for r in HEAD_ROLES if r in roles), None)
+    if role is None:
+        raise AvForbidden("只有科室负责人或机关负责人可以批准未音像记录的书面说明", code="av_exemption_not_head")
+    if actor.agency_id != case.agency_id or not cases_visible(actor).filter(pk=case.pk).exists():
+        raise AvForbidden("案件不存在或无权办理", code="case_not_found")
+    profile = profile_of(case)
+    stage = profile.stage(case.enforcement_type, stage_id)
+    if stage is None:
+        raise AvInvalid(f"案件的执法规则中没有环节 {stage_id}", code="av_stage_unknown", stage_id=stage_id)
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise AvInvalid("请写明未进行音像记录的原因", code="av_exemption_reason_required")
+    explained_by = explained_by or actor
+    if explained_by.agency_id != case.agency_id:
+        raise AvInvalid("说明人须为本机关人员", code="av_exemption_other_agency")
+    with transaction.atomic():
+        row = AvExemption(
+            case=case,
+            stage_id=stage_id,
+            reason=reason,
+            explained_by=explained_by,
+            approved_by=actor,
+            approver_role=role,
+            opinion=(opinion or "").strip(),
+            approved_at=timezone.now(),
+        )
+        row.save()
+        timeline_record(
+            case,
+            actor=actor,
+            action="av_exemption.approved",
+            summary=f"批准“{stage.name}”未进行音像记录的书面说明：{reason[:80]}",
+            stage_id=stage_id,
+            obj=("av_exemption", row.pk),
+            payload={
+                "case_id": case.pk,
+                "stage_id": stage_id,
+                "reason": reason,
+                "explained_by_id": row.explained_by_id,
+                "approved_by_id": row.approved_by_id,
+                "approver_role": role,
+                "opinion": row.opinion,
+            },
+        )
+    return row
