@@ -298,11 +298,67 @@ def gap_tolerance(case: Case) -> float:
     return float(profile_of(case).av_rules.gap_tolerance_seconds)
 
 
+TIME_SOURCES = {"probe": "媒体内时间", "capture": "采集信息", "upload": "上传方提供"}
+
+
+def note_text(note: Any) -> str:
+    """An interruption note in one line: cause, detail, and how it was explained."""
+    parts = [f"中断原因：{note.get_cause_display()}"]
+    if note.detail:
+        parts.append(note.detail)
+    if note.resume_offset is not None:
+        parts.append(f"恢复录制后第 {note.resume_offset:g} 秒作了语音说明")
+    if note.statement_id:
+        parts.append(f"书面说明 {getattr(note.statement, 'number', note.statement_id)}")
+    return "；".join(parts)
+
+
+def _session_blocks(case: Case) -> tuple[list[Block], set[int]]:
+    """Blocks drawn from the recording sessions of ``liuhen.media.sessions`` (with their interruption
+    notes), and the records they placed; nothing while that module is not there."""
+    try:
+        from liuhen.media import sessions
+        from liuhen.media.models import RecordingSession  # type: ignore[attr-defined]
+    except ImportError:
+        return [], set()
+    blocks: list[Block] = []
+    placed: set[int] = set()
+    for session in RecordingSession.objects.filter(case=case).order_by("created_at", "id"):
+        tl = sessions.session_timeline(session)
+        segs: list[tuple[str, Segment]] = []
+        for track in tl.tracks:
+            for s in track.segments:
+                source = TIME_SOURCES.get(s.timing.source, s.timing.source)
+                segs.append(
+                    (track.device, Segment(rec=s.record, start=s.timing.start, end=s.timing.end, time_source=source))
+                )
+                placed.add(s.record.pk)
+        if not segs:
+            continue
+        start, end = min(x.start for _, x in segs), max(x.end for _, x in segs)
+        title = f"录制场次：{session.title}{f'（{session.place}）' if session.place else ''}　{_title(start, end)}"
+        block = _block(title, segs, float(tl.tolerance), session=session)
+        notes = {(g.before.pk, g.after.pk if g.after else None): g.note for g in tl.gaps if g.note is not None}
+        for lane in block.lanes:
+            for gap in lane.gaps:
+                note = notes.get((gap.before.pk, gap.after.pk))
+                gap.note = note_text(note) if note is not None else None
+        block.interruptions = [
+            {"device": g.device, "before": g.before, "text": note_text(g.note)} for g in tl.gaps if g.after is None
+        ]
+        blocks.append(block)
+    return blocks, placed
+
+
 def case_timeline(case: Case) -> list[Block]:
-    """The case's recordings as blocks of time, each with its devices' lanes, gaps and overlaps."""
+    """The case's recordings as blocks of time, each with its devices' lanes, gaps and overlaps:
+    the recording sessions first (when there are any), then the records in no session."""
     tolerance = gap_tolerance(case)
+    session_blocks, in_sessions = _session_blocks(case)
     placed: list[tuple[str, Segment]] = []
     for rec in case_records(case):
+        if rec.pk in in_sessions:
+            continue
         start, end, source = segment_times(rec)
         placed.append((device_of(rec), Segment(rec=rec, start=start, end=end, time_source=source)))
     placed.sort(key=lambda p: (p[1].start, p[1].rec.pk))
@@ -317,11 +373,7 @@ def case_timeline(case: Case) -> list[Block]:
         group_end = max(group_end, item[1].end) if group_end else item[1].end
     if group:
         blocks.append(_block(_title(group[0][1].start, group_end or group[0][1].end), group, tolerance))
-    return blocks
-
-
-def has_sessions() -> bool:
-    """Whether the recording sessions of ``liuhen.media.sessions`` are there to draw instead."""
-    import importlib.util
-
-    return importlib.util.find_spec("liuhen.media.sessions") is not None
+    if session_blocks and blocks:
+        for block in blocks:
+            block.title = f"未归入录制场次的记录：{block.title}"
+    return session_blocks + blocks

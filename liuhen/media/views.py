@@ -140,7 +140,7 @@ def case_timeline(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         "media/timeline.html",
-        {"case": case, "blocks": blocks, "tolerance": player.gap_tolerance(case), "sessions": player.has_sessions()},
+        {"case": case, "blocks": blocks, "tolerance": player.gap_tolerance(case)},
     )
 
 

@@ -200,3 +200,25 @@ def test_timeline__lanes_per_device_gap_beyond_tolerance_and_overlap(client, sta
     html = _client(client, staff.officer).get(reverse("media:timeline", args=[case.pk])).content.decode()
     assert html.count('data-testid="timeline-segment"') == 5 and 'data-testid="timeline-gap"' in html
     assert "未见中断原因说明" in html and "多机位" in html
+
+
+def test_timeline__drawn_from_recording_sessions_with_their_interruption_notes(client, staff, case, media_dir):
+    sessions = pytest.importorskip("liuhen.media.sessions")
+    a1 = mediafiles.make_mp4(media_dir / "a1.mp4", seconds=2, creation_time="2026-03-01T02:00:00Z", serial="CAM-A")
+    a2 = mediafiles.make_mp4(media_dir / "a2.mp4", seconds=2, creation_time="2026-03-01T02:01:00Z", serial="CAM-A")
+    loose = mediafiles.make_mp4(media_dir / "x.mp4", seconds=2, creation_time="2026-03-05T02:00:00Z", serial="CAM-X")
+    r1, r2, _ = (_ingest(staff, p, case=case) for p in (a1, a2, loose))
+    session = sessions.session_create(
+        actor=staff.officer, title="网吧现场检查", case=case, stage_id=case.stage, place="某某网吧", records=[r1, r2]
+    )
+    sessions.interruption_note_record(
+        actor=staff.officer, session=session, before=r1, after=r2, cause="device_fault", resume_offset=1.5
+    )
+    blocks = player.case_timeline(case)
+    assert [b.session for b in blocks] == [session, None]
+    assert blocks[0].title.startswith("录制场次：网吧现场检查（某某网吧）")
+    assert blocks[1].title.startswith("未归入录制场次的记录")
+    (gap,) = blocks[0].lanes[0].gaps
+    assert gap.note.startswith("中断原因：设备故障") and "第 1.5 秒" in gap.note
+    html = _client(client, staff.officer).get(reverse("media:timeline", args=[case.pk])).content.decode()
+    assert "lh-tl-gap-explained" in html and "未见中断原因说明" not in html
