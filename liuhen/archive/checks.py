@@ -612,3 +612,28 @@ def report_attach(root: Path | str, report: CheckReport) -> None:
     )
     (root / REPORT_TEXT).write_text(report.text(), encoding="utf-8")
     reseal_tag_manifests(root)
+
+
+def verify_manifests(root: Path | str, algorithms: tuple[str, ...] = ("sha256", "sha512")) -> list[Finding]:
+    """Only what ``bagit``'s own validation does (complete manifests, every digest of ``algorithms``), faster.
+
+    Each file is read once and its digests computed in parallel threads; used to compare with
+    ``bagit.Bag.validate()`` (benchmarks/bench_archive.py). :func:`check_package` is the full check.
+    """
+    checker = _Checker(Path(root), max_file_size=DEFAULT_MAX_FILE_SIZE)
+    checker.inventory()
+    checker.listing()
+    checker.integrity(())
+    wanted: dict[str, dict[str, str]] = defaultdict(dict)
+    for store in (checker.manifests, checker.tagmanifests):
+        for algorithm in algorithms:
+            for rel, digest in store.get(algorithm, {}).items():
+                wanted[rel][algorithm] = digest
+    for rel, digests in sorted(wanted.items()):
+        if rel not in checker.files:
+            continue
+        found = file_digests(checker.root / rel, [a for a in algorithms if a in digests])[0]
+        for algorithm, digest in digests.items():
+            if found[algorithm] != digest:
+                checker.add(Property.AUTHENTICITY, "digest_mismatch", f"{algorithm.upper()} 摘要与清单不符", rel)
+    return checker.findings

@@ -51,6 +51,7 @@ MEDIA: dict[str, tuple[str, int]] = {
 }
 OVERHEAD = 0.02
 BLOCK = 2048
+IO_BLOCK = 4 * 1024 * 1024  # pycdlib copies 32 KiB (write) and 8 KiB (read) at a time by default
 
 README = """留痕证据光盘 核验说明 / Liuhen evidence disc: how to verify
 =============================================================
@@ -273,7 +274,7 @@ def build_disc(spec: DiscSpec, dest: Path | str) -> DiscResult:
                 fp = stack.enter_context(f.file.open())
                 add(entry["path"], fp, f.file.size)
             with open(partial, "wb") as out:
-                iso.write_fp(out)
+                iso.write_fp(out, blocksize=IO_BLOCK)
                 out.flush()
                 os.fsync(out.fileno())
         iso.close()
@@ -294,7 +295,7 @@ def disc_readback(image: Path | str, expected: Mapping[str, str]) -> None:
         for rel, digest in sorted(expected.items()):
             sink = _HashSink()
             try:
-                iso.get_file_from_iso_fp(sink, joliet_path="/" + rel)
+                iso.get_file_from_iso_fp(sink, blocksize=IO_BLOCK, joliet_path="/" + rel)
             except pycdlib.pycdlibexception.PyCdlibException:
                 bad.append(f"{rel}（Joliet 名称缺失）")
                 continue
