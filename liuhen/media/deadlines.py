@@ -244,9 +244,9 @@ def away_periods_visible(*, user: Any) -> QuerySet[AwayPeriod]:
         return AwayPeriod.objects.none()
     qs = AwayPeriod.objects.filter(agency_id=agency_id).select_related("officer")
     roles = getattr(user, "role_codes", set())
-    if Role.AGENCY_HEAD in roles:
-        return qs
-    if Role.DEPARTMENT_HEAD in roles and user.department_id:
+    if Role.AGENCY_HEAD in roles or (Role.DEPARTMENT_HEAD in roles and not user.department_id):
+        return qs  # a head outside any department sees the agency's, as with cases
+    if Role.DEPARTMENT_HEAD in roles:
         return qs.filter(Q(officer=user) | Q(officer__department_id=user.department_id))
     return qs.filter(officer=user)
 
@@ -260,9 +260,9 @@ def _records_in_scope(user: Any) -> QuerySet[MediaRecord]:
         return MediaRecord.objects.none()
     qs = MediaRecord.objects.filter(agency_id=agency_id)
     roles = getattr(user, "role_codes", set())
-    if Role.AGENCY_HEAD in roles:
+    if Role.AGENCY_HEAD in roles or (Role.DEPARTMENT_HEAD in roles and not user.department_id):
         return qs
-    if Role.DEPARTMENT_HEAD in roles and user.department_id:
+    if Role.DEPARTMENT_HEAD in roles:
         return qs.filter(Q(uploaded_by__department_id=user.department_id) | Q(case__department_id=user.department_id))
     return qs.filter(uploaded_by=user)
 

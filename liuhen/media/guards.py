@@ -105,7 +105,7 @@ def media_requirements(case: Case, profile: Profile, stage: Stage, visit: StageV
     """The provider registered with ``liuhen.cases.requirements`` as "media"."""
     state = stage_av_state(case, profile, stage)
     out: list[Requirement] = []
-    need = f"{stage.name}须{AV_LEVELS['mandatory']}音像记录"
+    need = f"{stage.name}必须音像记录"
     if state.items:
         need += f"（{'、'.join(i.name for i in state.items)}）"
     if state.level == "mandatory":
