@@ -75,6 +75,7 @@ def _register_routers() -> None:
     from liuhen.documents.delivery_api import router as deliveries_router
     from liuhen.ledger.api import router as ledger_router
     from liuhen.media.api import router as media_router
+    from liuhen.media.api_capture import router as av_router
     from liuhen.org.api import router as org_router
     from liuhen.policy.api import router as policy_router
     from liuhen.policy.calendar_api import router as calendar_router
@@ -88,6 +89,7 @@ def _register_routers() -> None:
     api.add_router("/deliveries/", deliveries_router)
     api.add_router("/devices/", devices_router)
     api.add_router("/media/", media_router)
+    api.add_router("/av/", av_router)  # continuity: capture metadata, sessions, deadlines, the AV guard
 
 
 _register_routers()
