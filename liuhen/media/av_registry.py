@@ -28,6 +28,13 @@ def ready() -> None:
     for code, text in AV_ACTIONS.items():
         ACTIONS.setdefault(code, text)
     register_provider("media", media_requirements)
+    # Once a record is probed its recording time is known: check its upload deadline then (queued on
+    # commit, so ingest and the prober stay unaware of deadlines).
+    from django.db.models.signals import post_save
+
+    from liuhen.media.models import MediaProbe
+
+    post_save.connect(_probe_saved, sender=MediaProbe, dispatch_uid="media.av_upload_late_after_probe")
     for spec in (
         ImmutableRecord(
             model="media.CaptureMetadata",
@@ -80,3 +87,16 @@ def ready() -> None:
         ),
     ):
         register(spec)
+
+
+def _probe_saved(sender, instance, created: bool, **kwargs) -> None:
+    if not created:
+        return
+    from django.db import transaction
+
+    def enqueue() -> None:
+        from liuhen.media.av_tasks import av_upload_late_flag_task
+
+        av_upload_late_flag_task.enqueue(record_id=instance.record_id)
+
+    transaction.on_commit(enqueue, robust=True)

@@ -284,3 +284,16 @@ def test_relink__new_row_and_both_timelines(staff_for, media_dir):
     assert one.timeline.filter(action="av_record.unlinked").exists()
     assert two.timeline.filter(action="av_record.linked").exists()
     assert verify_records() == []
+
+
+@pytest.mark.clause("time-av-upload-2wd")
+def test_late_upload_sweep__flags_records_uploaded_with_their_case(staff_for, media_dir):
+    from django.core.management import call_command
+
+    staff = staff_for("national-baseline")
+    case = staff.open("inspection")
+    clip(staff, media_dir, "old.mp4", start=timezone.now() - dt.timedelta(days=15), case=case, stage_id=case.stage)
+    call_command("av_late_uploads")
+    call_command("av_late_uploads")
+    assert case.timeline.filter(action="av_record.upload_late").count() == 1
+    assert verify_records() == []
