@@ -48,6 +48,8 @@ def _admin_links(user: Any) -> list[tuple[str, str, str]]:
 def _deadlines(user: Any) -> dict[str, Any]:
     """我的待办期限: what is due within a week or late on the cases the user sees (the selector scopes
     handlers to their cases, department heads to their department's, agency heads to the agency's)."""
+    from liuhen.media.deadlines import late_upload_count
+
     today = timezone.localdate()
     roles = user.role_codes
     if rules.Role.AGENCY_HEAD in roles:
@@ -59,6 +61,7 @@ def _deadlines(user: Any) -> dict[str, Any]:
     return {
         "due_items": case_selectors.due_for_user(user, today=today),
         "late_count": case_selectors.late_count(user, today=today),
+        "late_av_uploads": late_upload_count(user=user),  # flagged on the cases the user sees (media)
         "due_scope": scope,
     }
 

@@ -283,3 +283,13 @@ def late_uploads(*, user: Any, since: dt.datetime | None = None, limit: int = 20
             if len(out) >= limit:
                 break
     return out
+
+
+def late_upload_count(*, user: Any, since: dt.datetime | None = None) -> int:
+    """Cheap count for the home page: late uploads already flagged on the cases the user sees (the
+    timeline entries written by :func:`av_upload_late_flag`), default the last 90 days."""
+    from liuhen.cases.models import TimelineEntry
+    from liuhen.cases.selectors import cases_visible
+
+    since = since or timezone.now() - dt.timedelta(days=90)
+    return TimelineEntry.objects.filter(action=LATE_ACTION, at__gte=since, case__in=cases_visible(user)).count()

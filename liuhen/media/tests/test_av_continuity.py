@@ -296,4 +296,6 @@ def test_late_upload_sweep__flags_records_uploaded_with_their_case(staff_for, me
     call_command("av_late_uploads")
     call_command("av_late_uploads")
     assert case.timeline.filter(action="av_record.upload_late").count() == 1
+    assert deadlines.late_upload_count(user=staff.agency_head) == 1
+    assert deadlines.late_upload_count(user=staff.outsider) == 0  # not a handler of the case
     assert verify_records() == []
