@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from liuhen.cases.models import Approval, Case, Decision, FilingForm, StageVisit
 from liuhen.cases.rules import APPROVER_ROLE_TO_KIND
-from liuhen.policy.schema import APPROVAL_KINDS, AV_LEVELS, Profile, Stage
+from liuhen.policy.schema import APPROVAL_KINDS, Profile, Stage
 
 MET, MISSING, PENDING = "met", "missing", "pending"
 
@@ -58,7 +58,7 @@ def _pending_av(case: Case, profile: Profile, stage: Stage, visit: StageVisit | 
     return [
         Requirement(
             "av",
-            f"{stage.name}须{AV_LEVELS['mandatory']}音像记录，尚无音像记录或未说明理由",
+            f"{stage.name}必须音像记录，尚无音像记录或未说明理由",
             PENDING,
             "音像记录模块接入后核验",
         )

@@ -227,7 +227,11 @@ class CaptureMetadata(WriteOnce):
     place_landmark = models.CharField("标志性建筑或门牌号", max_length=300, blank=True)
     officers = models.JSONField("在场执法人员", default=list, blank=True)  # [{"name", "certificate_no"}]
     camera_officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="摄录人员", on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name="摄录人员",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     party = models.CharField("当事人", max_length=200, blank=True)
@@ -366,7 +370,9 @@ class CoverageClaim(WriteOnce):
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
     stage_id = models.CharField("环节", max_length=64, blank=True)
-    document = models.ForeignKey("documents.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    document = models.ForeignKey(
+        "documents.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     act_start = models.DateTimeField("活动开始")
     act_end = models.DateTimeField("活动结束")
     record_ids = models.JSONField("监控录像片段", default=list)
