@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+mkdir -p staticfiles  # WhiteNoise serves through the finders (WHITENOISE_USE_FINDERS); an empty STATIC_ROOT keeps it quiet
 .venv/bin/python manage.py db_worker --queue-name default &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM

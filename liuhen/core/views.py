@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liuhen.cases import selectors as case_selectors
+from liuhen.core.notifications import notifications_for
 from liuhen.org import rules
 
 
@@ -87,6 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_read_cases": can_work_cases or rules.has_permission(user, rules.P_SUPERVISE),
         **(_deadlines(user) if can_work_cases else {}),
         "can_read_policy": rules.has_permission(user, rules.P_POLICY_READ),
+        "notices": list(notifications_for(user, unread_only=True).order_by("-created_at", "-id")[:20]),
     }
     return render(request, "core/home.html", context)
 

@@ -50,3 +50,24 @@ def test_home__user_without_roles_is_told_whom_to_ask(client, make_agency, make_
     agency = make_agency("home-d")
     client.force_login(make_user(agency))
     assert "请联系本机关的安全保密管理员" in client.get("/").content.decode()
+
+
+def test_home__unread_notifications_are_listed_and_can_be_marked_read(client, make_agency, make_user):
+    from django.db import transaction
+
+    from liuhen.core.notifications import notify
+
+    agency = make_agency("home-n")
+    head = make_user(agency, Role.DEPARTMENT_HEAD)
+    other = make_user(agency, Role.OFFICER)
+    with transaction.atomic():
+        (row,) = notify(recipients=[head], kind="device_fault", title="执法记录仪 DSJ-1 报告故障", body="无法开机")
+        notify(recipients=[other], kind="device_fault", title="别人的通知")
+    client.force_login(head)
+    html = client.get("/").content.decode()
+    assert 'data-testid="home-notices"' in html and "执法记录仪 DSJ-1 报告故障" in html and "无法开机" in html
+    assert "别人的通知" not in html
+    r = client.post(f"/devices/notifications/{row.pk}/read/", HTTP_HX_REQUEST="true")
+    assert r.status_code == 200
+    html = client.get("/").content.decode()
+    assert 'data-testid="home-notices"' not in html
