@@ -391,12 +391,24 @@ class EvidenceDisc(Cited):
     retention_follows_case_file: bool = False
 
 
+class Disposal(Cited):
+    """Who approves a disposal batch (销毁审批, clause integ-no-destroy-within-retention).
+
+    The proposer of a batch never approves it, whatever roles they hold. ``basis`` says whether the
+    seed names the approver or the national practice (the agency head) is taken.
+    """
+
+    approvers: Annotated[list[ApproverRole], Field(min_length=1)] = ["agency_head"]
+    basis: Basis = "baseline"
+
+
 class Retention(Strict):
     av_stored_min: Period
     case_file: Period
     evidence_disc: EvidenceDisc = EvidenceDisc(note="本机关制度未规定")
     triggers: list[RetentionTrigger] = []
     electronic_data: Cited | None = None
+    disposal: Disposal = Disposal(note="本机关制度未规定销毁审批人；按国家基线由机关负责人审批")
 
 
 # ---------------------------------------------------------------- filing and access
