@@ -35,4 +35,6 @@ ARCHIVE_ACTIONS: dict[str, str] = {
     "disc.built": "制作证据光盘",
     "disc.failed": "证据光盘制作失败",
     "disc.downloaded": "下载证据光盘镜像",
+    "disc.statement_downloaded": "下载证据光盘文字说明",
+    "disc.reverified": "复核证据光盘镜像",
 }

@@ -368,6 +368,15 @@ class EvidenceDisc(models.Model):
     requested_at = models.DateTimeField("申请时间")
     built_at = models.DateTimeField("完成时间", null=True, blank=True)
     error = models.TextField("错误", blank=True)
+    # DISCS (liuhen.archive.discs): progress a page can poll, and what the read-back verified.
+    phase = models.CharField("当前步骤", max_length=40, blank=True)
+    files_total = models.PositiveIntegerField("文件数", default=0)
+    files_done = models.PositiveIntegerField("已写入文件数", default=0)
+    bytes_total = models.BigIntegerField("需写入字节数", default=0)
+    bytes_done = models.BigIntegerField("已写入字节数", default=0)
+    digests = models.JSONField("光盘内各文件 SHA-256", default=dict, blank=True)  # disc path -> SHA-256
+    verified_at = models.DateTimeField("最近一次校验时间", null=True, blank=True)
+    verification = models.JSONField("最近一次校验结果", default=dict, blank=True)
 
     class Meta:
         verbose_name = "证据光盘"
