@@ -411,6 +411,80 @@ class Retention(Strict):
     disposal: Disposal = Disposal(note="本机关制度未规定销毁审批人；按国家基线由机关负责人审批")
 
 
+# ---------------------------------------------------------------- case files (立卷归档)
+
+
+class CaseFileVolume(Strict):
+    """One volume of the case file (正卷 / 副卷) and the document types it takes, in order."""
+
+    code: Slug
+    title: str
+    documents: list[Slug] = []  # document type codes in the order they are filed (unknown codes are ignored)
+
+
+_MAIN_ORDER = [
+    "filing_approval_form",
+    "decision_letter",
+    "seizure_decision",
+    "seizure_list",
+    "seizure_release_decision",
+    "evidence_retrieval_notice",
+    "hearing_notice",
+    "rights_notice",
+    "prior_notice",
+    "rectification_order",
+    "demand_notice",
+    "delivery_receipt",
+    "hearing_record",
+    "statement_defence_record",
+    "reexamination_opinion",
+    "interview_record",
+    "site_inspection_record",
+    "evidence_preservation_list",
+    "sampling_voucher",
+    "appraisal_commission",
+    "appraisal_opinion",
+    "follow_up_record",
+    "performance_check_record",
+    "court_execution_application",
+]
+_SECONDARY_ORDER = [
+    "case_source_register",
+    "head_approval_form",
+    "coercion_approval_form",
+    "legal_review_opinion",
+    "expert_opinion",
+    "collective_discussion_minutes",
+    "closure_report",
+]
+
+
+class CaseFileRules(Cited):
+    """How a closed case is filed (forms.md §3): volumes in order, which document types each takes
+    (decision first, process and evidence after, internal deliberation in the secondary volume);
+    documents of types no volume names go to ``default_volume`` after the named ones, AV records and
+    the timeline to ``av_volume``. ``remind_before_working_days``: the archiving deadline is flagged
+    to the handler, department head and records keeper this many working days before it is due."""
+
+    volumes: Annotated[list[CaseFileVolume], Field(min_length=1)] = [
+        CaseFileVolume(code="main", title="正卷", documents=_MAIN_ORDER),
+        CaseFileVolume(code="secondary", title="副卷", documents=_SECONDARY_ORDER),
+    ]
+    default_volume: Slug = "main"
+    av_volume: Slug = "main"
+    remind_before_working_days: NonNegative = 5
+
+    @model_validator(mode="after")
+    def _volumes_known(self) -> CaseFileRules:
+        codes = [v.code for v in self.volumes]
+        if len(set(codes)) != len(codes):
+            raise PydanticCustomError("volume_duplicate", "案卷的卷代码不能重复")
+        for name in ("default_volume", "av_volume"):
+            if getattr(self, name) not in codes:
+                raise PydanticCustomError("volume_unknown", "{name} 须是 volumes 中的一个卷", {"name": name})
+        return self
+
+
 # ---------------------------------------------------------------- filing and access
 
 
@@ -450,6 +524,7 @@ class Profile(Strict):
     recording_notice: RecordingNotice
     deadlines: Deadlines
     retention: Retention
+    case_file: CaseFileRules = CaseFileRules(note="本机关制度未规定卷内顺序；按通行的正卷、副卷顺序")
     filing: Filing | None = None
     access: list[AccessRule] = []
 
