@@ -13,6 +13,12 @@ class ArchiveConfig(AppConfig):
 
         for code, text in ARCHIVE_ACTIONS.items():
             ACTIONS.setdefault(code, text)
+        # Retention: classes on store, the ORM refusal log, disposed blobs known to verify.
+        from liuhen.archive import retention_hooks
+        from liuhen.ledger.blobstore.verification import register_disposed
+
+        retention_hooks.connect()
+        register_disposed(retention_hooks.disposed_blobs)
         # Write-once rows: each is created with its event (object_id = the row's pk), whose payload
         # carries these columns by the same names; ``manage.py verify`` compares the two.
         register(

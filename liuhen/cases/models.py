@@ -25,6 +25,9 @@ class WriteOnceQuerySet(models.QuerySet):
         raise RecordImmutable()
 
     def delete(self):
+        from liuhen.core.signals import deletion_refused
+
+        deletion_refused.send(sender=self.model, pks=list(self.values_list("pk", flat=True)), via="queryset")
         raise RecordImmutable()
 
     update.queryset_only = True
@@ -46,6 +49,9 @@ class WriteOnce(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
+        from liuhen.core.signals import deletion_refused
+
+        deletion_refused.send(sender=type(self), pks=[self.pk], via="instance")
         raise RecordImmutable()
 
 

@@ -53,6 +53,12 @@ P_AUDIT_READ = "audit.read"  # read the ledger / audit trail
 P_CASES_WORK = "cases.work"  # handle enforcement cases (later issues refine this)
 P_SUPERVISE = "supervision.read"
 P_DEVICES_MANAGE = "devices.manage"  # register, assign, return, repair and retire recording devices
+# Retention (issue 7): see retention periods and holds; lengthen a record's retention; set and lift
+# legal holds (冻结); propose disposal batches. Approving a batch is for the roles its profile names.
+P_RETENTION_READ = "retention.read"
+P_RETENTION_EXTEND = "retention.extend"
+P_RETENTION_HOLD = "retention.hold"
+P_DISPOSAL_PROPOSE = "retention.disposal.propose"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OFFICER: frozenset({P_POLICY_READ, P_CASES_WORK}),
@@ -142,3 +148,16 @@ CERTIFICATE_STATUS_LABELS: dict[str, str] = {
     "expiring": "即将过期",
     "valid": "有效",
 }
+
+
+# Additive grants (issue 7, retention): kept apart so the table above stays readable.
+_RETENTION_GRANTS: dict[str, frozenset[str]] = {
+    Role.OFFICER: frozenset({P_RETENTION_READ, P_RETENTION_EXTEND}),
+    Role.DEPARTMENT_HEAD: frozenset({P_RETENTION_READ, P_RETENTION_EXTEND}),
+    Role.AGENCY_HEAD: frozenset({P_RETENTION_READ, P_RETENTION_EXTEND, P_RETENTION_HOLD}),
+    Role.LEGAL_REVIEWER: frozenset({P_RETENTION_READ, P_RETENTION_EXTEND, P_RETENTION_HOLD}),
+    Role.RECORDS_KEEPER: frozenset({P_RETENTION_READ, P_RETENTION_EXTEND, P_DISPOSAL_PROPOSE}),
+    Role.SUPERVISOR: frozenset({P_RETENTION_READ, P_RETENTION_HOLD}),
+}
+for _role, _perms in _RETENTION_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _perms

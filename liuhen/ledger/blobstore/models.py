@@ -22,6 +22,9 @@ class BlobQuerySet(models.QuerySet):
         raise BlobImmutable()
 
     def delete(self):
+        from liuhen.core.signals import deletion_refused
+
+        deletion_refused.send(sender=self.model, pks=list(self.values_list("pk", flat=True)), via="queryset")
         raise BlobImmutable()
 
     update.queryset_only = True
@@ -57,4 +60,7 @@ class Blob(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
+        from liuhen.core.signals import deletion_refused
+
+        deletion_refused.send(sender=type(self), pks=[self.pk], via="instance")
         raise BlobImmutable()

@@ -10,6 +10,9 @@ its key and recorded size, and lists the store for files nobody tracked. Finding
 - ``blob_untracked``: the store holds an entry no Blob row names (a crash between store and row, or
   a file put there behind the application's back).
 
+A blob whose content was disposed after its retention (a tombstone in the archive app, registered
+with :func:`register_disposed`) is counted as ``blobs_disposed``, not re-hashed and not missing.
+
 Memory stays flat: rows are streamed, files hashed in fixed-size chunks, keys checked in batches.
 """
 
@@ -28,6 +31,22 @@ from liuhen.ledger.findings import Finding
 
 BATCH = 1000
 READ_SIZE = 8 * 1024 * 1024
+
+# Callables returning the SHA-256 of every blob whose content was disposed (clause
+# integ-no-destroy-within-retention: disposal after the period leaves a tombstone, never a gap).
+_DISPOSED_PROVIDERS: list[Any] = []
+
+
+def register_disposed(provider: Any) -> None:
+    if provider not in _DISPOSED_PROVIDERS:
+        _DISPOSED_PROVIDERS.append(provider)
+
+
+def disposed_keys() -> set[str]:
+    keys: set[str] = set()
+    for provider in _DISPOSED_PROVIDERS:
+        keys |= set(provider())
+    return keys
 
 
 def rehash(store: BlobStore, key: str, *, with_sm3: bool = False) -> tuple[str, str | None, int]:
@@ -111,10 +130,14 @@ def verify_blobs(
     store = store or get_store()
     rng = rng or random.SystemRandom()
     findings: list[Finding] = []
-    counts = {"blobs": 0, "blobs_rehashed": 0, "blob_bytes_rehashed": 0, "store_entries": 0}
+    counts = {"blobs": 0, "blobs_rehashed": 0, "blob_bytes_rehashed": 0, "store_entries": 0, "blobs_disposed": 0}
+    disposed = disposed_keys()
     rows = Blob.objects.order_by("sha256").values_list("sha256", "sm3", "size").iterator(chunk_size=BATCH)
     for sha256, sm3, size in rows:
         counts["blobs"] += 1
+        if sha256 in disposed:
+            counts["blobs_disposed"] += 1
+            continue
         if sample is None or rng.random() < sample:
             counts["blobs_rehashed"] += 1
             counts["blob_bytes_rehashed"] += size
