@@ -7,6 +7,7 @@ class ArchiveConfig(AppConfig):
     verbose_name = "立卷归档"
 
     def ready(self) -> None:
+        from liuhen.archive import receivers  # noqa: F401  (a closed case opens its case file)
         from liuhen.archive.actions import ARCHIVE_ACTIONS
         from liuhen.ledger.actions import ACTIONS
         from liuhen.ledger.records import ImmutableRecord, register

@@ -1,0 +1,844 @@
+"""立卷归档: a closed case becomes a case file, checked (DA/T 70) and archived by the records keeper.
+
+Clauses time-archive-30d, arch-case-file-complete. Closing a case opens its ``CaseFile`` with the due
+date of the case's ``archiving`` deadline (a ``post_save`` receiver on the ``case.closed`` timeline
+entry, inside the closing transaction: ``liuhen/cases`` is not edited). Assembly refuses a case with
+a draft or correcting document, an AV record tied to the case but to no stage, or an unreadable
+original nobody explained; otherwise it builds the BagIt package (cover, table of contents, every
+finalised document version, every AV original with its metadata, the timeline as JSON and PDF, the
+ledger inclusion proof of each record's ``blob.stored`` event) and runs the four checks. The records
+keeper of the case's agency archives it only when the checks pass, re-run at that moment on the
+package as it lies on disk: the package is then made read-only and its tag-manifest digest goes into
+the ledger.
+
+The archive number (year + 4-digit sequence, forms.md §3) is reserved at the first assembly because
+the cover printed inside the package must carry it; archiving makes it final.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import stat
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from liuhen.archive import render
+from liuhen.archive.checks import CheckReport, check_package, report_attach
+from liuhen.archive.errors import ArchiveError
+from liuhen.archive.models import (
+    ArchiveCounter,
+    CaseFile,
+    CaseFileItem,
+    CaseFileItemKind,
+    CaseFileStatus,
+    ObjectType,
+)
+from liuhen.archive.package import build_package
+from liuhen.archive.spec import (
+    DEFAULT_AV_METADATA_FIELDS,
+    Cover,
+    ItemKind,
+    PackageItem,
+    PackageSpec,
+    SourceFile,
+    Volume,
+    expected_records,
+)
+from liuhen.cases.models import Case, CaseDeadline, CaseStatus
+from liuhen.core.errors import NotFound, PermissionDenied
+from liuhen.ledger import merkle, signing
+from liuhen.ledger.blobstore.selectors import blob_get, blob_open
+from liuhen.ledger.blobstore.services import blob_put
+from liuhen.ledger.models import Event
+from liuhen.ledger.services import checkpoint_create, entry_bytes, record, tree_fetch
+from liuhen.org.rules import Role
+from liuhen.policy.schema import Profile
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+class CaseFileRefused(ArchiveError):
+    code = "case_file_refused"
+    status = 409
+    message = "案卷不能组卷或归档"
+
+
+class CaseFileForbidden(PermissionDenied):
+    code = "case_file_forbidden"
+    message = "无权办理该案卷"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a case cannot be assembled yet: a stable code and a Chinese sentence naming the record."""
+
+    code: str
+    message: str
+
+
+# ---------------------------------------------------------------- reads
+
+
+def _profile(case: Case) -> Profile:
+    from liuhen.cases.services import profile_of
+
+    return profile_of(case)
+
+
+def _local_date(value: dt.datetime | None) -> dt.date | None:
+    return value.astimezone(BEIJING).date() if value else None
+
+
+def _name(user: Any) -> str:
+    if user is None:
+        return ""
+    return getattr(user, "display_name", "") or user.get_full_name() or user.username
+
+
+def assembly_problems(case: Case) -> list[Problem]:
+    """Everything that stops ``case`` being assembled, [] when nothing does."""
+    from liuhen.documents.models import Document, DocumentStatus
+    from liuhen.media.capture import effective_link, record_problems, records_linked
+    from liuhen.media.models import AvExemption, InterruptionNote
+
+    out: list[Problem] = []
+    if case.status != CaseStatus.CLOSED:
+        out.append(Problem("case_not_closed", f"案件{case.get_status_display()}，结案后才能立卷归档"))
+    for doc in Document.objects.filter(case=case).order_by("id"):
+        if doc.status == DocumentStatus.DRAFT or doc.version_count == 0:
+            out.append(Problem("document_draft", f"文书“{doc.doc_name}”（{doc.number}）仍是草稿，未定稿不能归档"))
+        elif doc.status == DocumentStatus.CORRECTING:
+            out.append(
+                Problem("document_correcting", f"文书“{doc.doc_name}”（{doc.number}）正在更正，更正定稿后才能归档")
+            )
+    for rec in records_linked(case):
+        _, stage_id = effective_link(rec)
+        if not stage_id:
+            out.append(
+                Problem("av_record_unlinked", f"音像记录“{rec.filename}”（#{rec.pk}）未关联到执法环节，请先关联环节")
+            )
+            continue
+        if record_problems(rec):
+            explained = (
+                AvExemption.objects.filter(case=case, stage_id=stage_id).exists()
+                or InterruptionNote.objects.filter(before=rec).exists()
+                or InterruptionNote.objects.filter(after=rec).exists()
+            )
+            if not explained:
+                out.append(
+                    Problem(
+                        "av_record_unreadable",
+                        f"音像记录“{rec.filename}”（#{rec.pk}）无法读取（{'、'.join(record_problems(rec))}），"
+                        "须有书面说明后才能归档",
+                    )
+                )
+    return out
+
+
+def visible_case_files(user: Any):
+    """The case files of the user's agency that the user may see (records keeper, heads: all;
+    handlers: their own cases)."""
+    qs = CaseFile.objects.filter(agency_id=user.agency_id).select_related("case", "agency")
+    roles = user.role_codes
+    if roles & {Role.RECORDS_KEEPER, Role.AGENCY_HEAD, Role.SUPERVISOR, Role.LEGAL_REVIEWER}:
+        return qs
+    if Role.DEPARTMENT_HEAD in roles:
+        return qs.filter(case__department_id=user.department_id) | qs.filter(case__handlers=user)
+    return qs.filter(case__handlers=user).distinct()
+
+
+def case_file_get(*, user: Any, pk: int) -> CaseFile:
+    cf = visible_case_files(user).filter(pk=pk).first()
+    if cf is None:
+        raise NotFound("案卷不存在或无权查看", code="case_file_not_found")
+    return cf
+
+
+def current_items(case_file: CaseFile) -> list[CaseFileItem]:
+    order = {v.get("code"): i for i, v in enumerate(case_file.volumes or [])}
+    items = list(case_file.items.filter(assembly=case_file.assembly))
+    return sorted(items, key=lambda i: (order.get(i.volume, 99), i.seq))
+
+
+def package_root(case_file: CaseFile) -> Path | None:
+    return Path(settings.DATA_DIR) / case_file.package_path if case_file.package_path else None
+
+
+# ---------------------------------------------------------------- opening (on closure)
+
+
+def case_file_open(*, case: Case, actor: Any = None) -> CaseFile:
+    """Create (or refresh the due date of) the case file of a just-closed case. Caller's transaction."""
+    deadline = CaseDeadline.objects.filter(case=case, code="archiving").first()
+    due_on = deadline.due_on if deadline else None
+    profile = f"{case.profile_id}@{case.profile_version}"
+    cf, created = CaseFile.objects.get_or_create(
+        case=case,
+        defaults={
+            "agency_id": case.agency_id,
+            "opened_at": case.closed_at or timezone.now(),
+            "due_on": due_on,
+            "profile": profile,
+        },
+    )
+    if not created and cf.status != CaseFileStatus.ARCHIVED:
+        cf.due_on, cf.opened_at = due_on, case.closed_at or cf.opened_at
+        cf.save(update_fields=["due_on", "opened_at"])
+    record(
+        actor=actor,
+        action="case_file.opened",
+        obj_type="case_file",
+        obj_id=cf.pk,
+        payload={"case_id": case.pk, "due_on": due_on.isoformat() if due_on else None},
+        agency_id=case.agency_id,
+    )
+    return cf
+
+
+# ---------------------------------------------------------------- permissions
+
+
+def _require_assembler(actor: Any, case: Case) -> None:
+    if getattr(actor, "agency_id", None) != case.agency_id:
+        raise CaseFileForbidden("只能为本机关的案件立卷", code="case_file_other_agency")
+    roles = actor.role_codes
+    if roles & {Role.RECORDS_KEEPER, Role.AGENCY_HEAD}:
+        return
+    if Role.DEPARTMENT_HEAD in roles and (case.department_id is None or case.department_id == actor.department_id):
+        return
+    if case.handlers.filter(pk=actor.pk).exists():
+        return
+    raise CaseFileForbidden("只有本案承办人、其负责人和档案管理员可以组卷", code="case_file_not_assembler")
+
+
+def _require_keeper(actor: Any, case_file: CaseFile) -> None:
+    if Role.RECORDS_KEEPER not in getattr(actor, "role_codes", frozenset()):
+        raise CaseFileForbidden("只有档案管理员可以检查归档", code="case_file_not_records_keeper")
+    if actor.agency_id != case_file.agency_id:
+        raise CaseFileForbidden("其他机关的档案管理员不能归档本机关的案卷", code="case_file_other_agency")
+
+
+# ---------------------------------------------------------------- proofs
+
+
+def _stored_event(sha256: str) -> Event:
+    event = Event.objects.filter(action="blob.stored", object_type="blob", object_id=sha256).order_by("seq").first()
+    if event is None:
+        raise CaseFileRefused(f"文件 {sha256[:12]}… 没有存入账本的记录，不能证明其存在", code="blob_event_missing")
+    return event
+
+
+def _proof(event: Event, cp: Any) -> dict[str, Any]:
+    """The ``liuhen-proof/1`` bundle of ``event`` in checkpoint ``cp`` (what proof_bundle_export makes,
+    without its auditor check and per-proof event: the assembly's own event records the export)."""
+    path = merkle.inclusion_proof(event.seq, cp.size, tree_fetch)
+    leaf = bytes.fromhex(event.leaf_hash)
+    merkle.verify_inclusion(event.seq, cp.size, leaf, path, bytes.fromhex(cp.root_hash))
+    return {
+        "format": "liuhen-proof/1",
+        "leaf_index": event.seq,
+        "tree_size": cp.size,
+        "leaf_data": entry_bytes(event).decode(),
+        "leaf_hash": base64.b64encode(leaf).decode(),
+        "payload": event.payload,
+        "inclusion_proof": [base64.b64encode(h).decode() for h in path],
+        "checkpoint": cp.note,
+        "vkey": signing.deployment_verifier().vkey,
+    }
+
+
+# ---------------------------------------------------------------- assembly
+
+
+def _suffix_of(sha256: str) -> str:
+    with blob_open(sha256=sha256) as fh:
+        head = fh.read(16)
+    if head.startswith(b"%PDF"):
+        return ".pdf"
+    if head.startswith(b"\x89PNG"):
+        return ".png"
+    if head.startswith(b"\xff\xd8"):
+        return ".jpg"
+    return ".bin"
+
+
+def _source(sha256: str, suffix: str | None = None) -> SourceFile:
+    blob = blob_get(sha256=sha256)
+    return SourceFile(
+        open=lambda: blob_open(sha256=sha256),
+        sha256=blob.sha256,
+        sm3=blob.sm3,
+        size=blob.size,
+        suffix=suffix or _suffix_of(sha256),
+    )
+
+
+@dataclass
+class _Entry:
+    record_type: str
+    record_id: str
+    volume: str
+    kind: ItemKind
+    title: str
+    sha256: str
+    suffix: str | None = None
+    doc_number: str = ""
+    responsible: str = ""
+    date: dt.date | None = None
+    remarks: str = ""
+    metadata: dict[str, Any] | None = None
+
+
+def _filing_entry(actor: Any, case: Case, profile: Profile, agency_name: str) -> _Entry | None:
+    """立案审批表: the cases app keeps it as data (FilingForm + approvals); filed as a PDF made now and
+    stored as a blob (so it has its ``blob.stored`` proof like every other record)."""
+    form = case.filing_forms.order_by("-revision").first()
+    if form is None:
+        return None
+    doc_type = profile.document_types.get(form.form_type)
+    labels = {f.id: f.label for f in doc_type.fields} if doc_type else {}
+    title = doc_type.name if doc_type else "立案审批表"
+    rows = [(labels.get(k, k), v) for k, v in form.values.items()]
+    approvals = case.approvals.filter(filing_form=form).order_by("acted_at", "id")
+    rows += [
+        (
+            f"审批（{a.kind}）",
+            f"{a.actor_name}：{a.get_decision_display()}。{a.opinion}　{a.acted_at.astimezone(BEIJING):%Y-%m-%d %H:%M}",
+        )
+        for a in approvals
+    ]
+    pdf = render._pdf(
+        f'<p class="agency">{render._e(agency_name)}</p><p class="title">{render._e(title)}</p>'
+        f'<p class="sub">案号：{render._e(case.number)}（第{form.revision}次提交）</p>{render._fields(rows)}'
+    )
+    blob = blob_put(actor=actor, stream=pdf, agency_id=case.agency_id)
+    return _Entry(
+        record_type="filing_form",
+        record_id=str(form.pk),
+        volume="",
+        kind=ItemKind.DOCUMENT,
+        title=title,
+        sha256=blob.sha256,
+        suffix=".pdf",
+        responsible=agency_name,
+        date=_local_date(form.submitted_at),
+    )
+
+
+def _document_entries(actor: Any, case: Case, profile: Profile, agency_name: str) -> list[_Entry]:
+    from liuhen.documents.models import Document
+
+    rules = profile.case_file
+    position: dict[str, tuple[int, int]] = {}
+    volume_index = {v.code: i for i, v in enumerate(rules.volumes)}
+    for v in rules.volumes:
+        for n, code in enumerate(v.documents):
+            position.setdefault(code, (volume_index[v.code], n))
+    stage_order = {s.id: i for i, s in enumerate(profile.enforcement_types[case.enforcement_type].stages)}
+    default = (volume_index[rules.default_volume], 10_000)
+
+    def key(doc: Any) -> tuple[int, int, int, int]:
+        vol, n = position.get(doc.doc_type, default)
+        return (vol, n, stage_order.get(doc.stage_id, 999), doc.pk)
+
+    out: list[_Entry] = []
+    docs = sorted(Document.objects.filter(case=case).prefetch_related("versions"), key=key)
+    filing = _filing_entry(actor, case, profile, agency_name)
+    if filing is not None:
+        vol, n = position.get(profile.filing.form, default) if profile.filing else default
+        filing.volume = rules.volumes[vol].code
+        docs_before = [d for d in docs if key(d)[:2] < (vol, n)]
+        docs = [*docs_before, filing, *[d for d in docs if d not in docs_before]]
+    for doc in docs:
+        if isinstance(doc, _Entry):
+            out.append(doc)
+            continue
+        vol, _ = position.get(doc.doc_type, default)
+        versions = sorted(doc.versions.all(), key=lambda v: -v.version)
+        for version in versions:
+            sha = version.pdf_sha256 or version.scan_sha256
+            if not sha:
+                continue
+            latest = version.version == doc.version_count
+            out.append(
+                _Entry(
+                    record_type=ObjectType.DOCUMENT_VERSION,
+                    record_id=str(version.pk),
+                    volume=rules.volumes[vol].code,
+                    kind=ItemKind.DOCUMENT,
+                    title=doc.doc_name + ("" if latest else f"（第{version.version}版，已更正）"),
+                    sha256=sha,
+                    doc_number=doc.number,
+                    responsible=agency_name,
+                    date=_local_date(version.finalised_at),
+                    remarks=""
+                    if latest
+                    else f"被第{doc.version_count}版更正：{doc.correction_reason or ''}".strip("："),
+                )
+            )
+    return out
+
+
+def _av_entries(case: Case, profile: Profile) -> tuple[list[_Entry], list[dict[str, Any]]]:
+    from liuhen.media.capture import (
+        current_capture,
+        device_of,
+        probe_of,
+        record_problems,
+        record_timing,
+        records_linked,
+    )
+
+    out: list[_Entry] = []
+    excluded: list[dict[str, Any]] = []
+    for rec in records_linked(case):
+        if record_problems(rec):  # explained (assembly_problems passed): listed in the timeline, not filed
+            excluded.append({"av_record": rec.pk, "filename": rec.filename, "problems": record_problems(rec)})
+            continue
+        capture = current_capture(rec)
+        probe = probe_of(rec)
+        timing = record_timing(rec, capture)
+        _, stage_id = (capture.case, capture.stage_id) if capture else (rec.case, rec.stage_id)
+        officers = [o.get("name", "") for o in (capture.officers if capture else [])] or [_name(rec.uploaded_by)]
+        suffix = Path(rec.filename).suffix.lower() or ".bin"
+        metadata = {
+            "record_id": f"av_record:{rec.pk}",
+            "sha256": rec.blob_id,
+            "sm3": rec.sm3,
+            "size": rec.size,
+            "media_type": (probe.kind if probe and probe.kind != "unknown" else rec.kind) or rec.content_type or "未知",
+            "duration": round(timing.duration, 3) if timing.duration is not None else "未知",
+            "captured_at": timing.start.isoformat() if timing.start else "未知",
+            "captured_end": timing.end.isoformat() if timing.end else "",
+            "time_source": timing.source,
+            "device_serial": device_of(rec) or "未知",
+            "officers": officers,
+            "filename": rec.filename,
+            "stage_id": stage_id,
+            "uploaded_at": rec.uploaded_at.isoformat(),
+            "uploaded_by": _name(rec.uploaded_by),
+            "source": rec.source,
+            "place": (capture.place_address if capture else "") or "",
+            "landmark": (capture.place_landmark if capture else "") or "",
+            "party": (capture.party if capture else "") or "",
+            "container": probe.container if probe else "",
+            "video_codec": probe.video_codec if probe else "",
+            "audio_codec": probe.audio_codec if probe else "",
+        }
+        out.append(
+            _Entry(
+                record_type=ObjectType.AV_RECORD,
+                record_id=str(rec.pk),
+                volume=profile.case_file.av_volume,
+                kind=ItemKind.AV_RECORD,
+                title=f"音像记录 {rec.filename}",
+                sha256=rec.blob_id,
+                suffix=suffix,
+                responsible=", ".join(officers),
+                date=_local_date(timing.start) or _local_date(rec.uploaded_at),
+                metadata=metadata,
+            )
+        )
+    return out, excluded
+
+
+def _timeline_entries(actor: Any, case: Case, profile: Profile, excluded: list[dict[str, Any]]) -> list[_Entry]:
+    """The timeline as JSON and as PDF, stored as blobs (so each has its ``blob.stored`` proof)."""
+    rows = [
+        {
+            "at": e.at.isoformat(),
+            "actor": e.actor_name,
+            "action": e.action,
+            "stage_id": e.stage_id,
+            "summary": e.summary,
+            "ref": f"{e.ref_type}:{e.ref_id}" if e.ref_type else "",
+            "event_seq": e.event_seq,
+        }
+        for e in case.timeline.order_by("at", "id")
+    ]
+    doc = {"format": "liuhen-timeline/1", "case": case.number, "entries": rows, "av_not_filed": excluded}
+    data = (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+    table = "".join(
+        f"<tr><td>{render._e(dt.datetime.fromisoformat(r['at']).astimezone(BEIJING).strftime('%Y-%m-%d %H:%M'))}</td>"
+        f"<td>{render._e(r['actor'])}</td><td>{render._e(r['summary'])}</td><td>{r['event_seq']}</td></tr>"
+        for r in rows
+    )
+    pdf = render._pdf(
+        f'<p class="title">执法全过程记录时间线</p><p class="sub">案号：{render._e(case.number)}</p>'
+        "<table><thead><tr><th>时间</th><th>操作人</th><th>内容</th><th>账本序号</th></tr></thead>"
+        f"<tbody>{table}</tbody></table>"
+    )
+    out = []
+    today = timezone.localdate()
+    for suffix, body in ((".json", data), (".pdf", pdf)):
+        blob = blob_put(actor=actor, stream=body, agency_id=case.agency_id)
+        out.append(
+            _Entry(
+                record_type=ObjectType.BLOB,
+                record_id=blob.sha256,
+                volume=profile.case_file.av_volume,
+                kind=ItemKind.TIMELINE,
+                title="执法全过程记录时间线" + ("（数据）" if suffix == ".json" else ""),
+                sha256=blob.sha256,
+                suffix=suffix,
+                date=today,
+            )
+        )
+    return out
+
+
+def _retention_text(profile: Profile) -> str:
+    period = profile.retention.case_file
+    if period.value is None:
+        return "按档案管理规定"
+    unit = "年" if period.unit == "years" else "个月"
+    return f"{period.value}{unit}"
+
+
+def _reserve_number(case_file: CaseFile, case: Case) -> str:
+    if case_file.archive_number:
+        return case_file.archive_number
+    year = (_local_date(case.closed_at) or timezone.localdate()).year
+    with transaction.atomic():
+        cf = CaseFile.objects.select_for_update().get(pk=case_file.pk)
+        if not cf.archive_number:
+            counter, _ = ArchiveCounter.objects.select_for_update().get_or_create(agency_id=cf.agency_id, year=year)
+            counter.last += 1
+            counter.save(update_fields=["last"])
+            cf.archive_number = f"{year}{counter.last:04d}"
+            cf.save(update_fields=["archive_number"])
+    case_file.archive_number = cf.archive_number
+    return cf.archive_number
+
+
+def _run_checks(root: Path, spec: PackageSpec) -> CheckReport:
+    return check_package(
+        root,
+        expected=expected_records(spec),
+        required_records=[i.record_id for i in spec.items],
+        trusted_vkey=spec.vkey,
+        expected_info={
+            "Source-Organization": spec.agency_name,
+            "Liuhen-Case-No": spec.case_no,
+            "Liuhen-Case-Id": spec.case_id,
+        },
+    )
+
+
+def _refuse(actor: Any, case: Case, action: str, problems: Sequence[Problem], obj_id: Any) -> None:
+    """Log a refusal in the ledger (its own transaction) and raise the first problem."""
+    with transaction.atomic():
+        record(
+            actor=actor,
+            action=action,
+            obj_type="case_file",
+            obj_id=obj_id,
+            payload={"case_id": case.pk, "problems": [p.__dict__ for p in problems]},
+            agency_id=case.agency_id,
+        )
+    first = problems[0]
+    raise CaseFileRefused(
+        "；".join(p.message for p in problems),
+        code=first.code,
+        problems=[p.__dict__ for p in problems],
+    )
+
+
+def case_file_assemble(*, actor: Any, case: Case) -> CaseFile:
+    """组卷: build the case's package and run the DA/T 70 checks (status ``checked`` or ``rejected``)."""
+    from liuhen.cases.services import timeline_record
+
+    _require_assembler(actor, case)
+    case.refresh_from_db()
+    case_file = CaseFile.objects.filter(case=case).first()
+    if case_file is not None and case_file.status == CaseFileStatus.ARCHIVED:
+        raise CaseFileRefused("案卷已归档，不能重新组卷", code="case_file_archived")
+    problems = assembly_problems(case)
+    if problems:
+        _refuse(actor, case, "case_file.assembly_refused", problems, case_file.pk if case_file else case.pk)
+    if case_file is None:
+        with transaction.atomic():
+            case_file = case_file_open(case=case, actor=actor)
+    profile = _profile(case)
+    agency = case.agency
+    number = _reserve_number(case_file, case)
+    volumes = [Volume(v.code, v.title) for v in profile.case_file.volumes]
+    entries = _document_entries(actor, case, profile, agency.name)
+    av, excluded = _av_entries(case, profile)
+    entries += av + _timeline_entries(actor, case, profile, excluded)
+    cp = checkpoint_create()
+    assert cp is not None
+    seqs: dict[str, int] = {}
+    items: list[PackageItem] = []
+    for entry in entries:
+        seqs[entry.volume] = seqs.get(entry.volume, 0) + 1
+        items.append(
+            PackageItem(
+                record_id=f"{entry.record_type}:{entry.record_id}",
+                volume=entry.volume,
+                seq=seqs[entry.volume],
+                kind=entry.kind,
+                title=entry.title,
+                file=_source(entry.sha256, entry.suffix),
+                proof=_proof(_stored_event(entry.sha256), cp),
+                doc_number=entry.doc_number,
+                responsible=entry.responsible,
+                date=entry.date,
+                remarks=entry.remarks,
+                metadata=entry.metadata,
+            )
+        )
+    used = [v for v in volumes if v.code in seqs] or volumes[:1]
+    now = timezone.now()
+    handlers = [_name(u) for u in case.handlers.order_by("id")]
+    approver = case.approvals.filter(decision="approved").order_by("-acted_at").first()
+    decision = next((e for e in entries if e.kind == ItemKind.DOCUMENT and "决定书" in e.title), None)
+    spec = PackageSpec(
+        agency_name=agency.name,
+        agency_code=agency.code,
+        case_no=case.number,
+        case_id=str(case.pk),
+        archivist=_name(actor),
+        archived_at=now,
+        cover=Cover(
+            case_name=f"{case.party_name}{case.title}案" if case.party_name else f"{case.title}案",
+            handling_unit=agency.name,
+            filing_date=_local_date(case.filed_at or case.started_at),
+            closing_date=_local_date(case.closed_at),
+            archiving_date=timezone.localdate(),
+            retention=_retention_text(profile),
+            archive_number=number,
+            handler="、".join(handlers) or _name(case.opened_by),
+            approver=approver.actor_name if approver else "",
+            decision_number=decision.doc_number if decision else "",
+            maker=_name(actor),
+        ),
+        volumes=used,
+        items=items,
+        checkpoint=cp.note,
+        vkey=signing.deployment_verifier().vkey,
+        profile=f"{case.profile_id}@{case.profile_version}",
+        av_metadata_fields=DEFAULT_AV_METADATA_FIELDS,
+    )
+    rel = Path("archive") / agency.code / str(case.pk) / f"a{case_file.assembly + 1}-{time.time_ns()}"
+    root = Path(settings.DATA_DIR) / rel
+    result = build_package(spec, root)
+    report = _run_checks(root, spec)
+    report_attach(root, report)
+    tag_sha = hashlib.sha256((root / "tagmanifest-sha256.txt").read_bytes()).hexdigest()
+    with transaction.atomic():
+        cf = CaseFile.objects.select_for_update().get(pk=case_file.pk)
+        if cf.status == CaseFileStatus.ARCHIVED:
+            raise CaseFileRefused("案卷已归档，不能重新组卷", code="case_file_archived")
+        cf.assembly += 1
+        cf.volumes = [{"code": v.code, "title": v.title} for v in used]
+        cf.package_path = str(rel)
+        cf.package_sha256 = tag_sha
+        cf.package_bytes = result.payload_bytes
+        cf.check_report = report.as_dict()
+        cf.check_passed = report.ok
+        cf.retention = spec.cover.retention
+        cf.status = CaseFileStatus.CHECKED if report.ok else CaseFileStatus.REJECTED
+        cf.assembled_by, cf.assembled_at = actor, now
+        cf.checked_by, cf.checked_at = actor, report.checked_at
+        cf.save()
+        for item in items:
+            entry_type, _, entry_id = item.record_id.partition(":")
+            row = CaseFileItem.objects.create(
+                case_file=cf,
+                assembly=cf.assembly,
+                volume=item.volume,
+                seq=item.seq,
+                kind=_ITEM_KIND[item.kind],
+                title=item.title[:300],
+                record_type=entry_type,
+                record_id=entry_id,
+                path=_item_path(root, item.record_id),
+                sha256=item.file.sha256,
+                sm3=item.file.sm3,
+                size=item.file.size,
+                doc_number=item.doc_number,
+                item_date=item.date,
+                created_at=now,
+            )
+            record(
+                actor=actor,
+                action="case_file.item_listed",
+                obj_type="case_file_item",
+                obj_id=row.pk,
+                payload={
+                    "case_file_id": cf.pk,
+                    "assembly": cf.assembly,
+                    "volume": row.volume,
+                    "seq": row.seq,
+                    "kind": row.kind,
+                    "record_type": row.record_type,
+                    "record_id": row.record_id,
+                    "sha256": row.sha256,
+                    "size": row.size,
+                },
+                agency_id=cf.agency_id,
+            )
+        summary = f"组卷（第{cf.assembly}次）：{len(items)} 件，档案号 {number}；四性检测" + (
+            "通过" if report.ok else f"未通过（{len(report.findings)} 项）"
+        )
+        timeline_record(
+            case,
+            actor=actor,
+            action="case_file.assembled",
+            summary=summary,
+            obj=("case_file", cf.pk),
+            payload={
+                "assembly": cf.assembly,
+                "items": len(items),
+                "archive_number": number,
+                "package_sha256": tag_sha,
+                "checkpoint_size": cp.size,
+                "av_not_filed": excluded,
+            },
+        )
+        record(
+            actor=actor,
+            action="case_file.checked",
+            obj_type="case_file",
+            obj_id=cf.pk,
+            payload={
+                "assembly": cf.assembly,
+                "ok": report.ok,
+                "codes": sorted(report.codes()),
+                "package_sha256": tag_sha,
+            },
+            agency_id=cf.agency_id,
+        )
+    return cf
+
+
+_ITEM_KIND = {
+    ItemKind.DOCUMENT: CaseFileItemKind.DOCUMENT,
+    ItemKind.AV_RECORD: CaseFileItemKind.AV,
+    ItemKind.TIMELINE: CaseFileItemKind.TIMELINE,
+    ItemKind.STATEMENT: CaseFileItemKind.STATEMENT,
+    ItemKind.OTHER: CaseFileItemKind.DOCUMENT,
+}
+
+
+def _item_path(root: Path, record_id: str) -> str:
+    from liuhen.archive.package import read_description
+
+    for entry in read_description(root)["items"]:
+        if entry["record_id"] == record_id:
+            return entry["path"]
+    return ""
+
+
+# ---------------------------------------------------------------- check and archive
+
+
+def case_file_check(case_file: CaseFile) -> CheckReport:
+    """Re-run the four checks on the package as it lies on disk, against the blob store's digests."""
+    root = package_root(case_file)
+    if root is None or not root.is_dir():
+        raise CaseFileRefused("案卷尚未组卷或归档包不存在", code="package_missing")
+    expected: dict[str, dict[str, Any]] = {}
+    for item in current_items(case_file):
+        blob = blob_get(sha256=item.sha256)  # the digests come from the blob store, not the package (真实性)
+        expected[f"{item.record_type}:{item.record_id}"] = {"sha256": blob.sha256, "sm3": blob.sm3, "size": blob.size}
+    case = case_file.case
+    return check_package(
+        root,
+        expected=expected,
+        required_records=list(expected),
+        trusted_vkey=signing.deployment_verifier().vkey,
+        expected_info={
+            "Source-Organization": case.agency.name,
+            "Liuhen-Case-No": case.number,
+            "Liuhen-Case-Id": str(case.pk),
+        },
+    )
+
+
+def _make_read_only(root: Path) -> None:
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            path = Path(dirpath) / name
+            path.chmod(stat.S_IRUSR | stat.S_IRGRP)
+    for dirpath, _dirs, _files in os.walk(root, topdown=False):
+        Path(dirpath).chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP)
+
+
+def case_file_archive(*, actor: Any, case_file: CaseFile) -> CaseFile:
+    """归档: the records keeper of the agency accepts the package once the four checks pass (re-run now)."""
+    from liuhen.cases import deadlines
+    from liuhen.cases.services import timeline_record
+
+    _require_keeper(actor, case_file)
+    case_file.refresh_from_db()
+    case = case_file.case
+    if case_file.status == CaseFileStatus.ARCHIVED:
+        raise CaseFileRefused("案卷已归档", code="case_file_archived")
+    if case_file.status not in (CaseFileStatus.CHECKED, CaseFileStatus.REJECTED) or not case_file.package_path:
+        raise CaseFileRefused("案卷尚未组卷，先组卷并通过四性检测", code="case_file_not_assembled")
+    report = case_file_check(case_file)
+    tag_path = package_root(case_file) / "tagmanifest-sha256.txt"
+    tag_sha = hashlib.sha256(tag_path.read_bytes()).hexdigest() if tag_path.exists() else ""
+    if tag_sha != case_file.package_sha256:
+        from liuhen.archive.checks import Finding, Property
+
+        report.findings.append(
+            Finding(Property.AUTHENTICITY, "package_changed", "归档包的标签清单与组卷时记录的摘要不同（组卷后被改动）")
+        )
+    if not report.ok:
+        with transaction.atomic():
+            cf = CaseFile.objects.select_for_update().get(pk=case_file.pk)
+            cf.status, cf.check_report, cf.check_passed = CaseFileStatus.REJECTED, report.as_dict(), False
+            cf.checked_by, cf.checked_at = actor, report.checked_at
+            cf.save(update_fields=["status", "check_report", "check_passed", "checked_by", "checked_at"])
+        _refuse(
+            actor,
+            case,
+            "case_file.archive_refused",
+            [Problem("package_check_failed", f"四性检测未通过（{len(report.findings)} 项），不能归档；请重新组卷")],
+            case_file.pk,
+        )
+    now = timezone.now()
+    root = package_root(case_file)
+    with transaction.atomic():
+        cf = CaseFile.objects.select_for_update().get(pk=case_file.pk)
+        if cf.status == CaseFileStatus.ARCHIVED:
+            raise CaseFileRefused("案卷已归档", code="case_file_archived")
+        tagmanifest = blob_put(actor=actor, stream=tag_path.read_bytes(), agency_id=cf.agency_id)
+        cf.status = CaseFileStatus.ARCHIVED
+        cf.check_report, cf.check_passed = report.as_dict(), True
+        cf.checked_by, cf.checked_at = actor, report.checked_at
+        cf.archived_by, cf.archived_at = actor, now
+        cf.save()
+        case.archived_at = now
+        case.save(update_fields=["archived_at"])
+        changes = deadlines.on_event(case, _profile(case), "case_archived", at=now)
+        timeline_record(
+            case,
+            actor=actor,
+            action="case_file.archived",
+            summary=f"归档：档案号 {cf.archive_number}，{cf.items.filter(assembly=cf.assembly).count()} 件，四性检测通过",
+            obj=("case_file", cf.pk),
+            payload={
+                "archive_number": cf.archive_number,
+                "package_sha256": tagmanifest.sha256,
+                "package_path": cf.package_path,
+                "assembly": cf.assembly,
+                "deadlines": changes,
+            },
+        )
+    _make_read_only(root)  # after the commit: a failed archive leaves the package as it was
+    return cf

@@ -1,0 +1,162 @@
+"""立卷归档 end to end: a closed penalty case is assembled, checked (DA/T 70) and archived by the records
+keeper of its agency; every refusal of the issue; verify stays clean."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import bagit
+import pytest
+from django.utils import timezone
+
+from liuhen.archive import casefiles
+from liuhen.archive.models import CaseFile, CaseFileItem, CaseFileStatus
+from liuhen.cases.models import CaseDeadline
+from liuhen.cases.tests.conftest import _data_dir, drive_to_close, staff_for  # noqa: F401 (fixtures)
+from liuhen.ledger.models import Event
+from liuhen.ledger.records import verify_records
+from liuhen.media.tests.avhelpers import clip
+from liuhen.org.rules import Role
+
+START = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _blobs(settings, tmp_path):
+    settings.LIUHEN_STORAGE = "local"
+    settings.LIUHEN_BLOB_DIR = tmp_path / "blobs"
+    settings.LIUHEN_UPLOAD_DIR = str(tmp_path / "uploads")
+
+
+def _closed_case(staff, tmp_path: Path, *, av_stage: str | None = "investigation", **open_kw):
+    case = staff.open("penalty", **open_kw)
+    if av_stage is not None:
+        clip(staff, tmp_path, "现场检查.mp4", start=START, case=case, stage_id=av_stage, serial="CAM-9")
+    return drive_to_close(staff, case)
+
+
+def _keeper(make_user, staff):
+    return make_user(staff.agency, Role.RECORDS_KEEPER)
+
+
+@pytest.mark.clause("time-archive-30d", "arch-case-file-complete")
+@pytest.mark.parametrize(
+    ("profile", "retention"),
+    [("dongxihu-culture", "10年"), ("naiman-culture", "按档案管理规定")],
+)
+def test_case_file__full_penalty_case_archived(staff_for, make_user, tmp_path, profile, retention):  # noqa: F811
+    staff = staff_for(profile, code=profile[:12])
+    keeper = _keeper(make_user, staff)
+    case = _closed_case(staff, tmp_path)
+    cf = CaseFile.objects.get(case=case)
+    archiving = CaseDeadline.objects.filter(case=case, code="archiving").first()
+    assert cf.status == CaseFileStatus.ASSEMBLING
+    assert cf.due_on == (archiving.due_on if archiving else None)
+    if profile == "dongxihu-culture":
+        assert cf.due_on is not None and (cf.due_on - case.closed_at.date()).days in (29, 30, 31)
+
+    cf = casefiles.case_file_assemble(actor=keeper, case=case)
+    assert cf.status == CaseFileStatus.CHECKED, cf.check_report
+    assert cf.check_passed is True and cf.retention == retention
+    assert len(cf.archive_number) == 8 and cf.archive_number.startswith(str(timezone.localdate().year))
+    items = casefiles.current_items(cf)
+    kinds = [i.kind for i in items]
+    assert "document" in kinds and "av" in kinds and kinds.count("timeline") == 2
+    # documents in the profile's order: the filing form, then the decision, in the main volume
+    main_docs = [i.title for i in items if i.volume == "main" and i.kind == "document"]
+    assert main_docs.index("立案审批表") < next(n for n, t in enumerate(main_docs) if "决定书" in t)
+    root = casefiles.package_root(cf)
+    bagit.Bag(str(root)).validate()
+    av_meta = next(root.rglob("*.metadata.json"))
+    meta = json.loads(av_meta.read_text())
+    assert meta["device_serial"] == "CAM-9" and meta["sha256"] == next(i for i in items if i.kind == "av").sha256
+    assert len(list((root / "data" / "proofs").glob("*.proof.json"))) == len(items)
+
+    cf = casefiles.case_file_archive(actor=keeper, case_file=cf)
+    assert cf.status == CaseFileStatus.ARCHIVED and cf.archived_by == keeper
+    case.refresh_from_db()
+    assert case.archived_at is not None
+    if archiving is not None:
+        archiving.refresh_from_db()
+        assert archiving.status == "met"
+    event = Event.objects.filter(action="case_file.archived").get()
+    assert json.loads(event.payload)["package_sha256"] == cf.package_sha256
+    assert not (root / "bag-info.txt").stat().st_mode & 0o222  # read-only
+    with pytest.raises(casefiles.CaseFileRefused) as exc:
+        casefiles.case_file_assemble(actor=keeper, case=case)
+    assert exc.value.code == "case_file_archived"
+    assert CaseFileItem.objects.filter(case_file=cf).count() == len(items)
+    assert verify_records() == []
+
+
+def test_case_file__refused_with_a_draft_document(staff_for, make_user, tmp_path):  # noqa: F811
+    from liuhen.documents import services as docs
+
+    staff = staff_for("dongxihu-culture", code="draft")
+    keeper = _keeper(make_user, staff)
+    case = staff.open("penalty")
+    docs.document_create(actor=staff.officer, case=case, doc_type="interview_record", stage_id="intake")
+    case = drive_to_close(staff, case)
+    with pytest.raises(casefiles.CaseFileRefused) as exc:
+        casefiles.case_file_assemble(actor=keeper, case=case)
+    assert exc.value.code == "document_draft" and "草稿" in exc.value.message
+    assert CaseFile.objects.get(case=case).status == CaseFileStatus.ASSEMBLING
+    assert Event.objects.filter(action="case_file.assembly_refused").exists()
+
+
+def test_case_file__refused_with_an_av_record_not_linked_to_a_stage(staff_for, make_user, tmp_path):  # noqa: F811
+    staff = staff_for("dongxihu-culture", code="unlinked")
+    keeper = _keeper(make_user, staff)
+    case = staff.open("penalty")
+    clip(staff, tmp_path, "未关联.mp4", start=START, case=case, stage_id="")
+    case = drive_to_close(staff, case)
+    with pytest.raises(casefiles.CaseFileRefused) as exc:
+        casefiles.case_file_assemble(actor=keeper, case=case)
+    assert exc.value.code == "av_record_unlinked" and "未关联到执法环节" in exc.value.message
+
+
+def test_case_file__records_keeper_of_another_agency_refused(staff_for, make_user, tmp_path):  # noqa: F811
+    staff = staff_for("dongxihu-culture", code="home")
+    other = staff_for("dongxihu-culture", code="other")
+    case = _closed_case(staff, tmp_path, av_stage=None)
+    cf = casefiles.case_file_assemble(actor=_keeper(make_user, staff), case=case)
+    stranger = _keeper(make_user, other)
+    with pytest.raises(casefiles.CaseFileForbidden) as exc:
+        casefiles.case_file_archive(actor=stranger, case_file=cf)
+    assert exc.value.code == "case_file_other_agency"
+    with pytest.raises(casefiles.CaseFileForbidden) as exc:
+        casefiles.case_file_archive(actor=staff.officer, case_file=cf)
+    assert exc.value.code == "case_file_not_records_keeper"
+    with pytest.raises(casefiles.CaseFileForbidden):
+        casefiles.case_file_assemble(actor=stranger, case=case)
+    cf.refresh_from_db()
+    assert cf.status == CaseFileStatus.CHECKED
+
+
+@pytest.mark.clause("arch-case-file-complete")
+def test_case_file__broken_package_not_archivable(staff_for, make_user, tmp_path):  # noqa: F811
+    staff = staff_for("dongxihu-culture", code="broken")
+    keeper = _keeper(make_user, staff)
+    case = _closed_case(staff, tmp_path)
+    cf = casefiles.case_file_assemble(actor=keeper, case=case)
+    assert cf.status == CaseFileStatus.CHECKED
+    root = casefiles.package_root(cf)
+    pdf = next(p for p in root.rglob("*.pdf") if "决定书" in p.name)
+    data = bytearray(pdf.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    pdf.write_bytes(bytes(data))
+    with pytest.raises(casefiles.CaseFileRefused) as exc:
+        casefiles.case_file_archive(actor=keeper, case_file=cf)
+    assert exc.value.code == "package_check_failed"
+    cf.refresh_from_db()
+    assert cf.status == CaseFileStatus.REJECTED and cf.check_passed is False
+    codes = {f["code"] for p in cf.check_report["properties"].values() for f in p["findings"]}
+    assert "digest_mismatch" in codes or "record_digest_differs" in codes
+    # a fresh assembly from the blob store mends it
+    cf = casefiles.case_file_assemble(actor=keeper, case=case)
+    assert cf.status == CaseFileStatus.CHECKED and cf.assembly == 2
+    cf = casefiles.case_file_archive(actor=keeper, case_file=cf)
+    assert cf.status == CaseFileStatus.ARCHIVED
+    assert verify_records() == []
