@@ -29,16 +29,37 @@ from liuhen.media.coverage import claims_of, coverage_gaps
 from liuhen.media.models import AvExemption, CoverageClaim, MediaRecord
 from liuhen.media.sessions import Gap, unexplained_gaps
 from liuhen.org.rules import Role
-from liuhen.policy.schema import AV_LEVELS, AvChecklistItem, Profile, Stage
+from liuhen.policy.schema import AV_LEVELS, NONCOOPERATION_EVENTS, AvChecklistItem, DocumentCondition, Profile, Stage
 
 HEAD_ROLES = (Role.AGENCY_HEAD, Role.DEPARTMENT_HEAD)
 DELIVERY_SLACK = dt.timedelta(minutes=5)  # delivery times are entered to the minute
 
 
+def condition_met(case: Case, cond: DocumentCondition | None) -> bool:
+    """An item's ``applies_if``: a finalised document of the case of that type whose field contains one
+    of the words (强制执行方式 “代履行”). Before the document is final the item does not apply; the
+    documents guard keeps the stage open until it is."""
+    if cond is None:
+        return True
+    from liuhen.documents.models import Document
+
+    for doc in Document.objects.filter(case=case, doc_type=cond.document, version_count__gt=0):
+        version = doc.versions.order_by("-version").first()
+        value = str((getattr(version, "values", None) or {}).get(cond.field) or "")
+        if any(word in value for word in cond.any_of):
+            return True
+    return False
+
+
 def stage_items(profile: Profile, case: Case, stage: Stage) -> list[AvChecklistItem]:
-    """Mandatory checklist items attached to the stage (deliveries by method are checked per delivery)."""
+    """Mandatory checklist items attached to the stage (deliveries by method are checked per delivery),
+    those with ``applies_if`` only when the case's documents say they apply."""
     key = f"{case.enforcement_type}.{stage.id}"
-    return [i for i in profile.av_checklist if i.level == "mandatory" and key in i.stages and not i.delivery_method]
+    return [
+        i
+        for i in profile.av_checklist
+        if i.level == "mandatory" and key in i.stages and not i.delivery_method and condition_met(case, i.applies_if)
+    ]
 
 
 def stage_level(profile: Profile, case: Case, stage: Stage) -> str:
@@ -133,6 +154,7 @@ def media_requirements(case: Case, profile: Profile, stage: Stage, visit: StageV
             )
     elif state.usable:
         out.append(Requirement("av", f"{stage.name}{state.level_label}音像记录：已有 {len(state.usable)} 段", MET))
+    out += noncooperation_requirements(case, profile)
     if state.gaps and (profile.av_rules.interruption_explained or profile.av_rules.continuous):
         out.append(
             Requirement(
@@ -142,6 +164,91 @@ def media_requirements(case: Case, profile: Profile, stage: Stage, visit: StageV
                 "；".join(g.label for g in state.gaps[:5]),
             )
         )
+    return out
+
+
+# --------------------------------------------------------------------------- non-cooperation
+
+
+@dataclass(frozen=True)
+class NoncooperationEvent:
+    """A recorded refusal (拒绝签名, 拒收而留置送达): when, what, and where it is recorded."""
+
+    code: str  # stable: "signature:<id>" / "delivery:<id>"
+    kind: str  # liuhen.policy.schema.NONCOOPERATION_EVENTS
+    at: dt.datetime
+    label: str
+    recordings: tuple[str, ...] = ()  # AV attached to the event itself
+
+
+def noncooperation_events(case: Case, kinds: set[str]) -> list[NoncooperationEvent]:
+    """The case's refusals of the given kinds, as the documents app recorded them."""
+    from liuhen.documents.models import Delivery, DeliveryMethod, Signature
+
+    out: list[NoncooperationEvent] = []
+    if "signature_refused" in kinds:
+        for sig in Signature.objects.filter(document__case=case, refused=True).select_related("document"):
+            out.append(
+                NoncooperationEvent(
+                    f"signature:{sig.pk}",
+                    "signature_refused",
+                    sig.captured_at,
+                    f"{sig.signer_name}拒绝在{sig.document.doc_name}上签名",
+                )
+            )
+    if "delivery_refused" in kinds:
+        rows = Delivery.objects.filter(
+            case=case, method=DeliveryMethod.LEFT_AT_PREMISES, superseded_by__isnull=True
+        ).select_related("version__document")
+        for d in rows:
+            out.append(
+                NoncooperationEvent(
+                    f"delivery:{d.pk}",
+                    "delivery_refused",
+                    d.delivered_at,
+                    f"{d.recipient}拒收{d.version.document.doc_name}（留置送达）",
+                    tuple(f.get("name", "") for f in d.proof_files if f.get("kind") == "recording"),
+                )
+            )
+    return sorted(out, key=lambda e: e.at)
+
+
+def recording_at(case: Case, at: dt.datetime) -> MediaRecord | None:
+    """A usable record of the case whose recording time includes ``at`` (entered to the minute: ±5 min)."""
+    for rec in records_linked(case):
+        timing = record_timing(rec)
+        covers = timing.known and timing.start - DELIVERY_SLACK <= at <= timing.end + DELIVERY_SLACK
+        if covers and not record_problems(rec):
+            return rec
+    return None
+
+
+def noncooperation_requirements(case: Case, profile: Profile) -> list[Requirement]:
+    """Clause av-mandatory-noncooperation: where a mandatory checklist item names refusal events, each
+    such event of the case needs a recording made at its time (or attached to the delivery). The
+    refusal itself is always kept (it happened; the recording is often uploaded later, within the
+    upload deadline): until a recording is linked, the requirement is missing and the case cannot
+    move on or close."""
+    items = [i for i in profile.av_checklist if i.level == "mandatory" and i.events]
+    if not items:
+        return []
+    kinds = {k for i in items for k in i.events}
+    name = "、".join(i.name for i in items)
+    out = []
+    for event in noncooperation_events(case, kinds):
+        code = f"av:noncooperation:{event.code}"
+        label = f"{name}须同步音像记录：{event.label}（{shown(event.at)}）"
+        if event.recordings:
+            out.append(Requirement(code, label, MET, "送达记录附有录音录像"))
+            continue
+        rec = recording_at(case, event.at)
+        if rec is not None:
+            out.append(
+                Requirement(code, label, MET, f"音像记录 {rec.filename}（{shown(record_timing(rec).start)} 起）")
+            )
+        else:
+            kind = NONCOOPERATION_EVENTS[event.kind]
+            out.append(Requirement(code, label, MISSING, f"本案尚无录制时间包含该{kind}时间的可用音像记录"))
     return out
 
 

@@ -229,6 +229,17 @@ def cross_check(profile: Profile, *, clause_ids: frozenset[str] | None) -> list[
                 problems.append((f"{here}.stages[{j}]", f'执法类别 "{type_code}" 未在 enforcement_types 中定义'))
             elif profile.stage(type_code, stage_id) is None:
                 problems.append((f"{here}.stages[{j}]", f'未知环节 "{ref}"'))
+        cond = item.applies_if
+        if cond is not None:
+            form = docs.get(cond.document)
+            if form is None:
+                problems.append(
+                    (f"{here}.applies_if.document", f'文书类型 "{cond.document}" 不在 document_types 目录中')
+                )
+            elif cond.field not in {f.id for f in form.fields}:
+                problems.append(
+                    (f"{here}.applies_if.field", f'字段 "{cond.field}" 不是 {form.name}（{cond.document}）的字段')
+                )
     if profile.filing is not None:
         form = docs.get(profile.filing.form)
         if form is None:

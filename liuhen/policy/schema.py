@@ -71,6 +71,12 @@ CLOCK_EVENTS: dict[str, str] = {
     "case_closed": "结案",
     "case_archived": "立卷归档",
 }
+# Events where the party or others do not cooperate (当事人或者有关人员不配合行政执法), as recorded
+# by the documents app: a refusal to sign, a refusal to accept a document (留置送达).
+NONCOOPERATION_EVENTS: dict[str, str] = {
+    "signature_refused": "拒绝签名",
+    "delivery_refused": "拒绝签收送达的文书（留置送达）",
+}
 SIGNERS: dict[str, str] = {
     "officer": "执法人员",
     "party": "当事人",
@@ -119,6 +125,7 @@ RetentionEvent = Annotated[str, _one_of(RETENTION_EVENTS)]
 ApproverRole = Annotated[str, _one_of(APPROVER_ROLES)]
 ApprovalKind = Annotated[str, _one_of(APPROVAL_KINDS)]
 Signer = Annotated[str, _one_of(SIGNERS)]
+NoncooperationEvent = Annotated[str, _one_of(NONCOOPERATION_EVENTS)]
 Slug = Annotated[str, _pattern(_SLUG, "代码")]
 ClauseId = Annotated[str, _pattern(_CLAUSE_ID, "条款编号")]
 NonNegative = Annotated[int, Field(ge=0)]
@@ -222,6 +229,14 @@ class EnforcementType(Cited):
 # ---------------------------------------------------------------- AV (音像记录)
 
 
+class DocumentCondition(Strict):
+    """A finalised document of the case whose field contains one of the words (e.g. 强制执行方式 代履行)."""
+
+    document: Slug
+    field: Slug
+    any_of: list[str] = Field(min_length=1)
+
+
 class AvChecklistItem(Cited):
     """A situation in the 音像记录事项清单 that is not a whole stage (留置送达, 当事人不配合, ...)."""
 
@@ -232,6 +247,12 @@ class AvChecklistItem(Cited):
     delivery_method: str = ""  # GLOSSARY delivery code where the item is a way of delivery
     condition: str = ""  # when it applies, in the seed's words
     content: list[str] = []
+    # Case events that make the item apply (av-mandatory-noncooperation): each such event needs a
+    # recording of the case made at its time.
+    events: list[NoncooperationEvent] = []
+    # The item applies to its stages only when a finalised document of the case says so
+    # (av-mandatory-compulsory-execution: 代履行 etc., not 加处罚款).
+    applies_if: DocumentCondition | None = None
 
 
 class OpeningStatement(Cited):
@@ -265,6 +286,8 @@ _AV_RULE_FLAGS = (
     "pre_use_check",
     "offsite_backup",
     "failure_report_to_superior",
+    "device_use_required",
+    "bystander_notice",
 )
 
 
@@ -278,6 +301,12 @@ class AvRules(Cited):
     tagging_fields: list[str] = []  # what each stored recording is labelled with
     offsite_backup: bool = False
     failure_report_to_superior: bool = False
+    # Officers holding a body camera use it throughout (dev-mandatory-use): an on-site act of a holder
+    # with no recording of that device in its time is flagged.
+    device_use_required: bool = False
+    # When the party or others film the officers, they are told it must follow the rules
+    # (av-bystander-recording): a recording attesting filming without that notice is flagged.
+    bystander_notice: bool = False
     clause_map: dict[str, list[ClauseId]] = {}  # flag name above -> clauses it comes from
     requirements: list[AvRequirement] = []  # further rules in the seed's words
     # Technical tolerances (issue 6). The seeds forbid gaps but give no number: a camera that splits a
