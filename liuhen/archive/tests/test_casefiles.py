@@ -160,3 +160,31 @@ def test_case_file__broken_package_not_archivable(staff_for, make_user, tmp_path
     cf = casefiles.case_file_archive(actor=keeper, case_file=cf)
     assert cf.status == CaseFileStatus.ARCHIVED
     assert verify_records() == []
+
+
+@pytest.mark.clause("time-archive-30d")
+def test_archive_reminders__sent_once_per_stage_to_handler_head_and_keeper(staff_for, make_user, tmp_path):  # noqa: F811
+    from liuhen.archive.reminders import archive_due_for, archive_reminders_send
+    from liuhen.core.models import Notification
+
+    staff = staff_for("dongxihu-culture", code="remind")
+    keeper = _keeper(make_user, staff)
+    case = _closed_case(staff, tmp_path, av_stage=None)
+    cf = CaseFile.objects.get(case=case)
+    early = cf.due_on - dt.timedelta(days=20)
+    assert archive_reminders_send(today=early) == 0
+    soon = cf.due_on - dt.timedelta(days=1)
+    assert archive_reminders_send(today=soon) == 1
+    assert archive_reminders_send(today=soon) == 0  # no duplicates
+    people = set(Notification.objects.filter(kind="archive_due").values_list("recipient_id", flat=True))
+    assert {staff.officer.pk, staff.department_head.pk, keeper.pk} <= people
+    assert archive_due_for(keeper, today=soon) == [cf]
+    late = cf.due_on + dt.timedelta(days=1)
+    assert archive_reminders_send(today=late) == 1
+    assert archive_reminders_send(today=late + dt.timedelta(days=3)) == 0
+    titles = list(Notification.objects.filter(recipient=keeper, kind="archive_due").values_list("title", flat=True))
+    assert len(titles) == 2 and any("已逾期" in t for t in titles)
+    assert Event.objects.filter(action="case_file.reminded").count() == 2
+    casefiles.case_file_archive(actor=keeper, case_file=casefiles.case_file_assemble(actor=keeper, case=case))
+    assert archive_reminders_send(today=late + dt.timedelta(days=10)) == 0
+    assert verify_records() == []
