@@ -90,6 +90,7 @@ def _register_routers() -> None:
     api.add_router("/devices/", devices_router)
     api.add_router("/media/", media_router)
     api.add_router("/av/", av_router)  # continuity: capture metadata, sessions, deadlines, the AV guard
+    api.add_router("/retention/", __import__("liuhen.archive.retention_api", fromlist=["router"]).router)
 
 
 _register_routers()

@@ -1,0 +1,278 @@
+"""保管期限接口 (retention API), mounted at /api/retention/: a record's terms with their history and
+holds, lengthening, holds, disposal batches (propose, approve, decline, run) and tombstones.
+
+Clause integ-no-destroy-within-retention. The same services as the pages. Refusals are
+``{code, message, detail}``, e.g. ``409 retention_not_expired`` / ``409 retention_permanent`` /
+``409 retention_open`` / ``409 record_held`` (disposal of a record that may not be disposed — each
+refusal also logged in the ledger), ``409 retention_would_shorten``, ``422 retention_event_unknown``,
+``403 disposal_self_approval``, ``409 disposal_not_approved``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from liuhen.archive import disposal, holds, retention
+from liuhen.archive.models import DisposalBatch
+from liuhen.core.errors import NotFound, PermissionDenied
+from liuhen.org import rules as org_rules
+
+router = Router(tags=["保管期限与销毁"])
+
+
+def _user(request: HttpRequest) -> Any:
+    return request.auth  # type: ignore[attr-defined]
+
+
+def _record(request: HttpRequest, object_type: str, object_id: str) -> tuple[Any, retention.RecordRef]:
+    user = _user(request)
+    if not org_rules.has_permission(user, org_rules.P_RETENTION_READ):
+        raise PermissionDenied("无权查看保管期限", code="retention_read_forbidden")
+    obj = retention.resolve(object_type, object_id)
+    ref = retention.ref_of(obj)
+    if ref.agency_id != user.agency_id:
+        raise NotFound("记录不存在或无权查看", code="retention_object_not_found")
+    return obj, ref
+
+
+class TermOut(Schema):
+    id: int
+    blob_sha256: str
+    retention_class: str
+    class_label: str
+    starts_on: dt.date | None
+    keep_until: dt.date | None
+    permanent: bool
+    trigger: str
+    reason: str
+    supersedes_id: int | None
+    assigned_at: dt.datetime
+    current: bool
+
+
+class HoldOut(Schema):
+    id: int
+    scope: str
+    reason: str
+    set_by_name: str
+    set_at: dt.datetime
+    released: bool
+
+
+class RecordRetentionOut(Schema):
+    object_type: str
+    object_id: str
+    label: str
+    case_id: int | None
+    current: list[TermOut]
+    history: list[TermOut]
+    holds: list[HoldOut]
+    disposable: bool
+    refusal: str | None
+
+
+def _term(row: Any, current_ids: set[int]) -> dict[str, Any]:
+    return {
+        **{f: getattr(row, f) for f in ("id", "blob_sha256", "retention_class", "starts_on", "keep_until")},
+        **{f: getattr(row, f) for f in ("permanent", "trigger", "reason", "supersedes_id", "assigned_at")},
+        "class_label": retention.class_label(row.retention_class),
+        "current": row.pk in current_ids,
+    }
+
+
+def record_view(ref: retention.RecordRef) -> dict[str, Any]:
+    current = retention.current_assignments(ref.object_type, ref.object_id)
+    ids = {r.pk for r in current}
+    refusals = [disposal.refusal_for(r) for r in current]
+    first = next((e for e in refusals if e is not None), None)
+    return {
+        "object_type": ref.object_type,
+        "object_id": ref.object_id,
+        "label": ref.label,
+        "case_id": ref.case_id,
+        "current": [_term(r, ids) for r in current],
+        "history": [_term(r, ids) for r in retention.history(ref.object_type, ref.object_id)],
+        "holds": [
+            {
+                "id": h.pk,
+                "scope": h.scope,
+                "reason": h.reason,
+                "set_by_name": h.set_by_name,
+                "set_at": h.set_at,
+                "released": hasattr(h, "release"),
+            }
+            for h in holds.holds_covering(ref)
+        ],
+        "disposable": bool(current) and first is None,
+        "refusal": first.code if first else None,
+    }
+
+
+@router.get("/records/{object_type}/{object_id}", response=RecordRetentionOut, summary="记录的保管期限、历史与冻结")
+def record_get(request: HttpRequest, object_type: str, object_id: str) -> dict[str, Any]:
+    _, ref = _record(request, object_type, object_id)
+    return record_view(ref)
+
+
+class ExtendIn(Schema):
+    event: str
+    reason: str
+    until: dt.date | None = None
+
+
+@router.post("/records/{object_type}/{object_id}/extend", response=RecordRetentionOut, summary="延长保管期限")
+def record_extend(request: HttpRequest, object_type: str, object_id: str, body: ExtendIn) -> dict[str, Any]:
+    obj, ref = _record(request, object_type, object_id)
+    retention.retention_extend(actor=_user(request), obj=obj, event=body.event, reason=body.reason, until=body.until)
+    return record_view(ref)
+
+
+class HoldIn(Schema):
+    reason: str
+    object_type: str = ""
+    object_id: str = ""
+    case_id: int | None = None
+
+
+@router.post("/holds", response={201: HoldOut}, summary="设置冻结（暂停销毁）")
+def hold_create(request: HttpRequest, body: HoldIn) -> Status:
+    user = _user(request)
+    if body.case_id is not None:
+        from liuhen.cases.models import Case
+
+        case = Case.objects.filter(pk=body.case_id, agency_id=user.agency_id).first()
+        if case is None:
+            raise NotFound("案件不存在或无权查看", code="case_not_found")
+        hold = holds.hold_set(actor=user, case=case, reason=body.reason)
+    else:
+        obj, _ = _record(request, body.object_type, body.object_id)
+        hold = holds.hold_set(actor=user, obj=obj, reason=body.reason)
+    return Status(
+        201,
+        {
+            **{f: getattr(hold, f) for f in ("scope", "reason", "set_by_name", "set_at")},
+            "id": hold.pk,
+            "released": False,
+        },
+    )
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+@router.post("/holds/{hold_id}/release", response=HoldOut, summary="解除冻结")
+def hold_lift(request: HttpRequest, hold_id: int, body: ReasonIn) -> dict[str, Any]:
+    user = _user(request)
+    hold = holds.hold_get(actor=user, hold_id=hold_id)
+    holds.hold_release(actor=user, hold=hold, reason=body.reason)
+    return {
+        **{f: getattr(hold, f) for f in ("scope", "reason", "set_by_name", "set_at")},
+        "id": hold.pk,
+        "released": True,
+    }
+
+
+class ItemOut(Schema):
+    object_type: str
+    object_id: str
+    blob_sha256: str
+    state: str
+    note: str
+
+
+class BatchOut(Schema):
+    id: int
+    status: str
+    reason: str
+    proposed_by_id: int
+    proposed_at: dt.datetime
+    approval_role: str
+    approved_by_name: str
+    approved_at: dt.datetime | None
+    approval_opinion: str
+    items_count: int
+    disposed: int
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    error: str
+    items: list[ItemOut]
+
+
+def batch_view(batch: DisposalBatch) -> dict[str, Any]:
+    items = list(batch.items.order_by("id"))
+    return {
+        **{
+            f: getattr(batch, f)
+            for f in (
+                "id",
+                "status",
+                "reason",
+                "proposed_by_id",
+                "proposed_at",
+                "approval_role",
+                "approved_by_name",
+                "approved_at",
+                "approval_opinion",
+                "items_count",
+                "started_at",
+                "finished_at",
+                "error",
+            )
+        },
+        "disposed": sum(1 for i in items if i.state == "disposed"),
+        "items": [
+            {
+                "object_type": i.object_type,
+                "object_id": i.object_id,
+                "blob_sha256": i.blob_sha256,
+                "state": i.state,
+                "note": i.note,
+            }
+            for i in items
+        ],
+    }
+
+
+class ProposeIn(Schema):
+    reason: str
+    records: list[tuple[str, str]] | None = None  # [[object_type, object_id], ...]; null: all eligible
+
+
+@router.get("/disposal/batches", response=list[BatchOut], summary="销毁批次列表")
+def batch_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [batch_view(b) for b in disposal.batches_for(_user(request))[:200]]
+
+
+@router.post("/disposal/batches", response={201: BatchOut}, summary="提出销毁（只能是保存期满且未冻结的记录）")
+def batch_propose(request: HttpRequest, body: ProposeIn) -> Status:
+    batch = disposal.disposal_propose(actor=_user(request), reason=body.reason, records=body.records, via="api")
+    return Status(201, batch_view(batch))
+
+
+@router.get("/disposal/batches/{batch_id}", response=BatchOut, summary="销毁批次详情与进度")
+def batch_detail(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+    return batch_view(disposal.batch_get(actor=_user(request), batch_id=batch_id))
+
+
+class OpinionIn(Schema):
+    opinion: str = ""
+
+
+@router.post("/disposal/batches/{batch_id}/approve", response=BatchOut, summary="批准销毁")
+def batch_approve(request: HttpRequest, batch_id: int, body: OpinionIn) -> dict[str, Any]:
+    return batch_view(disposal.disposal_approve(actor=_user(request), batch_id=batch_id, opinion=body.opinion))
+
+
+@router.post("/disposal/batches/{batch_id}/decline", response=BatchOut, summary="不批准销毁")
+def batch_decline(request: HttpRequest, batch_id: int, body: OpinionIn) -> dict[str, Any]:
+    return batch_view(disposal.disposal_decline(actor=_user(request), batch_id=batch_id, opinion=body.opinion))
+
+
+@router.post("/disposal/batches/{batch_id}/run", response={202: BatchOut}, summary="执行销毁（后台任务）")
+def batch_run(request: HttpRequest, batch_id: int) -> Status:
+    return Status(202, batch_view(disposal.disposal_start(actor=_user(request), batch_id=batch_id)))
