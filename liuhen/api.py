@@ -69,6 +69,7 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 
 
 def _register_routers() -> None:
+    from liuhen.archive.discs_api import router as discs_router
     from liuhen.cases.api import router as cases_router
     from liuhen.devices.api import router as devices_router
     from liuhen.documents.api import router as documents_router
@@ -90,6 +91,7 @@ def _register_routers() -> None:
     api.add_router("/devices/", devices_router)
     api.add_router("/media/", media_router)
     api.add_router("/av/", av_router)  # continuity: capture metadata, sessions, deadlines, the AV guard
+    api.add_router("/discs/", discs_router)  # evidence discs (刻制光盘)
     api.add_router("/retention/", __import__("liuhen.archive.retention_api", fromlist=["router"]).router)
 
 

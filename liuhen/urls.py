@@ -19,6 +19,7 @@ urlpatterns = [
     path("documents/", include("liuhen.documents.urls")),
     path("devices/", include("liuhen.devices.urls")),
     path("media/", include("liuhen.media.urls")),
+    path("discs/", include("liuhen.archive.disc_urls")),
     path("api/uploads/", include("liuhen.media.tus_urls")),
     path("api/", api.urls),
 ]

@@ -243,3 +243,73 @@ def test_disc_image_open__only_the_agencys_records_keeper_and_every_download_tra
     discs.disc_image_open(actor=keeper, disc=disc, byte_range="bytes=0-99")
     discs.disc_image_open(actor=keeper, disc=disc)
     assert Event.objects.filter(action="disc.downloaded", object_id=str(disc.pk)).count() == 2
+
+
+# ---------------------------------------------------------------- pages and API
+
+
+@pytest.mark.clause("arch-av-evidence-disc")
+def test_disc_pages__builder_plan_progress_and_ranged_download(
+    client, keeper, staff, case, video, django_capture_on_commit_callbacks
+):
+    client.force_login(keeper)
+    page = client.get(f"/discs/case/{case.pk}/new")
+    assert page.status_code == 200 and "现场检查录像.mp4" in page.content.decode()
+    plan = client.post(f"/discs/case/{case.pk}/plan", {"records": [f"av_record:{video.pk}"], "medium": "cd"})
+    assert plan.status_code == 200 and 'data-testid="disc-plan-files">1<' in plan.content.decode()
+    form = {
+        "records": [f"av_record:{video.pk}"],
+        "maker": "赵档案",
+        "extractor": "张执法",
+        "extracted_at": "2026-03-01T10:00",
+        "medium": "cd",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(f"/discs/case/{case.pk}/new", form)
+    assert done.status_code == 302
+    disc = EvidenceDisc.objects.get()
+    progress = client.get(f"/discs/{disc.pk}/progress").content.decode()
+    assert 'hx-trigger="every 1s"' in progress  # queued: the card keeps polling
+    run_tasks()
+    detail = client.get(f"/discs/{disc.pk}/").content.decode()
+    assert 'data-status="verified"' in detail and "hx-trigger" not in detail and f"/discs/{disc.pk}/image" in detail
+    part = client.get(f"/discs/{disc.pk}/image", HTTP_RANGE="bytes=0-2047")
+    assert part.status_code == 206 and len(b"".join(part.streaming_content)) == 2048
+    disc.refresh_from_db()
+    assert part["Content-Range"] == f"bytes 0-2047/{disc.image_size}"
+    assert client.get(f"/discs/{disc.pk}/statement").status_code == 200
+    assert Event.objects.filter(action="disc.downloaded").count() == 1
+    assert Event.objects.filter(action="disc.statement_downloaded").count() == 1
+    client.force_login(staff.officer)
+    assert client.get(f"/discs/{disc.pk}/image").status_code == 403
+    assert client.post(f"/discs/case/{case.pk}/new", form).status_code == 422
+    assert 'data-testid="case-disc-new"' not in client.get(f"/cases/{case.pk}/").content.decode()
+
+
+@pytest.mark.clause("arch-av-evidence-disc")
+def test_disc_api__refusals_with_stable_codes_and_a_queued_disc(
+    client, keeper, staff, case, video, monkeypatch, django_capture_on_commit_callbacks
+):
+    body = {
+        "case_id": case.pk,
+        "records": [{"type": "av_record", "id": video.pk}],
+        "maker": "赵档案",
+        "extractor": "张执法",
+        "extracted_at": "2026-03-01T10:00:00+08:00",
+        "medium": "cd",
+    }
+    client.force_login(staff.officer)
+    refused = client.post("/api/discs/", body, content_type="application/json")
+    assert refused.status_code == 403 and refused.json()["code"] == "disc_not_records_keeper"
+    client.force_login(keeper)
+    monkeypatch.setitem(disc_lib.MEDIA, "cd", ("CD", 4_250_000))
+    big = client.post("/api/discs/", body, content_type="application/json")
+    assert big.status_code == 422 and big.json()["code"] == "disc_too_large"
+    assert big.json()["detail"]["discs"] == 2 and big.json()["detail"]["fitting_medium"] == "dvd"
+    with django_capture_on_commit_callbacks(execute=True):
+        made = client.post("/api/discs/", body | {"medium": "dvd"}, content_type="application/json")
+    assert made.status_code == 201 and made.json()["status"] == "queued"
+    run_tasks()
+    got = client.get(f"/api/discs/{made.json()['id']}").json()
+    assert got["status"] == "verified" and got["progress"] == 100 and got["verification"]["ok"]
+    assert client.get(f"/api/discs/{got['id']}/image", HTTP_RANGE="bytes=-10").status_code == 206
