@@ -21,5 +21,6 @@ urlpatterns = [
     path("media/", include("liuhen.media.urls")),
     path("discs/", include("liuhen.archive.disc_urls")),
     path("api/uploads/", include("liuhen.media.tus_urls")),
+    path("retention/", include("liuhen.archive.retention_urls")),
     path("api/", api.urls),
 ]
