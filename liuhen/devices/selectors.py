@@ -313,3 +313,15 @@ def assignable_people(viewer: Any) -> QuerySet[User]:
         .select_related("officer")
         .order_by("officer__name")
     )
+
+
+def devices_held(user: Any, start: dt.datetime, end: dt.datetime, *, kinds: tuple[str, ...] = ()) -> list[Device]:
+    """Devices the user held at some time between ``start`` and ``end`` (dev-mandatory-use)."""
+    rows = (
+        DeviceAssignment.objects.filter(holder=user, assigned_at__lte=end)
+        .filter(Q(ended__isnull=True) | Q(ended__returned_at__gt=start))
+        .select_related("device")
+        .order_by("assigned_at", "id")
+    )
+    out = {a.device_id: a.device for a in rows if not kinds or a.device.kind in kinds}
+    return list(out.values())

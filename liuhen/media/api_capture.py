@@ -18,7 +18,7 @@ from ninja import Field, Router, Schema
 from liuhen.cases.api import ERRORS
 from liuhen.cases.selectors import case_get
 from liuhen.cases.services import profile_of
-from liuhen.media import capture, coverage, deadlines, drift, guards, sessions
+from liuhen.media import capture, coverage, deadlines, drift, findings, guards, sessions
 from liuhen.media.av_errors import AvInvalid
 from liuhen.media.models import InterruptionNote, MediaRecord
 from liuhen.media.selectors import media_record_get
@@ -64,6 +64,13 @@ class NoticeIn(Schema):
     text: str = Field("", description="告知用语；省略时为配置的规范用语")
 
 
+class BystanderIn(Schema):
+    filming: bool = Field(False, description="当事人或现场人员对执法活动拍照、录音、录像")
+    notice_offset: float | None = Field(
+        None, description="执法人员告知其应当符合规定、不得妨碍执法、不得随意编辑的位置（秒）"
+    )
+
+
 class CaptureIn(Schema):
     case_id: int | None = Field(None, description="省略时保持当前关联")
     stage_id: str | None = None
@@ -78,6 +85,10 @@ class CaptureIn(Schema):
     camera_mount: str = Field("", description="shoulder / chest / handheld / fixed / other")
     opening_statement: OpeningIn | None = None
     notice: NoticeIn | None = None
+    content: dict[str, float | None] = Field(
+        {}, description="已摄录的重点内容（本环节 av_content 及清单事项 content 的原文）→ 在录像中的位置（秒）或 null"
+    )
+    bystander: BystanderIn | None = None
     reason: str = Field("", description="更正已填写的信息时必填")
     expected_current: int | None = Field(None, description="页面显示的当前信息编号（无则为 0），防止覆盖他人的更正")
 
@@ -99,6 +110,8 @@ class CaptureOut(Schema):
     camera_mount: str
     opening_statement: dict[str, Any]
     notice: dict[str, Any]
+    content: dict[str, Any]
+    bystander: dict[str, Any]
     reason: str
     recorded_at: dt.datetime
 
@@ -136,6 +149,15 @@ class DeadlineOut(Schema):
     label: str
 
 
+class FindingOut(Schema):
+    code: str = Field(
+        description="possible_backfill / created_after_upload / edited / preuse_check_missing / untagged / "
+        "content_missing / bystander_notice_missing"
+    )
+    label: str
+    clauses: list[str]
+
+
 class RecordAvOut(Schema):
     record_id: int
     case_id: int | None
@@ -148,6 +170,7 @@ class RecordAvOut(Schema):
     drift: DriftOut | None
     deadline: DeadlineOut
     attestations: list[AttestationOut]
+    findings: list[FindingOut] = Field(description="须核查的事项（不阻止环节推进）")
     capture: CaptureOut | None
     session_id: int | None
 
@@ -197,6 +220,7 @@ def record_av(rec: MediaRecord) -> dict[str, Any]:
         "drift": _drift(drift.record_drift(rec, profile), timing.start),
         "deadline": _deadline(deadlines.upload_deadline(rec, profile)),
         "attestations": [a.__dict__ for a in capture.attestations(rec, profile)],
+        "findings": [f.__dict__ for f in findings.record_findings(rec, profile)],
         "capture": cap,
         "session_id": session.pk if session else None,
     }
@@ -250,6 +274,8 @@ def capture_post(request: HttpRequest, record_id: int, body: CaptureIn) -> Any:
         camera_mount=body.camera_mount,
         opening_statement=body.opening_statement.model_dump(exclude_none=True) if body.opening_statement else None,
         notice=body.notice.model_dump() if body.notice else None,
+        content=body.content,
+        bystander=body.bystander.model_dump() if body.bystander else None,
         reason=body.reason,
         expected_current=body.expected_current,
         **kw,
@@ -541,6 +567,7 @@ class StageAvOut(Schema):
     full_coverage_ids: list[int]
     covered: bool
     unexplained_gaps: int
+    findings: dict[int, list[FindingOut]] = Field(description="音像记录编号 → 须核查的事项")
 
 
 @router.get(
@@ -560,8 +587,47 @@ def case_stages(request: HttpRequest, case_id: int) -> Any:
             "full_coverage_ids": [c.pk for c in s.full_claims],
             "covered": s.covered,
             "unexplained_gaps": len(s.gaps),
+            "findings": {k: [f.__dict__ for f in v] for k, v in s.findings.items()},
         }
         for s in guards.case_av_overview(case)
+    ]
+
+
+class UnrecordedActOut(Schema):
+    label: str
+    officer_name: str
+    serial: str
+    start: dt.datetime
+    end: dt.datetime
+    text: str
+
+
+@router.get(
+    "/cases/{case_id}/unrecorded-acts",
+    response={200: list[UnrecordedActOut], **ERRORS},
+    summary="领用执法记录仪的承办人在现场执法环节中没有该设备录像的时段（dev-mandatory-use）",
+)
+def case_unrecorded_acts(request: HttpRequest, case_id: int) -> Any:
+    case = case_get(_user(request), case_id)
+    return [{**a.__dict__, "text": a.text} for a in findings.unrecorded_onsite_acts(case)]
+
+
+class UntaggedOut(Schema):
+    record_id: int
+    filename: str
+    uploaded_at: dt.datetime
+    missing: list[str]
+
+
+@router.get(
+    "/untagged",
+    response={200: list[UntaggedOut], **ERRORS},
+    summary="未关联案件（或未标明当事人、承办人）的音像记录，待跟进",
+)
+def untagged_list(request: HttpRequest) -> Any:
+    return [
+        {"record_id": r.pk, "filename": r.filename, "uploaded_at": r.uploaded_at, "missing": capture.tagging_missing(r)}
+        for r in capture.records_untagged(_user(request))
     ]
 
 
@@ -615,6 +681,8 @@ class CoverageIn(Schema):
     act_start: dt.datetime
     act_end: dt.datetime
     record_ids: list[int]
+    external_source: str = Field("", description="service_center（政务服务中心）/ other；本机关自有监控为空")
+    retrieval_request_id: str = Field("", description="向外部单位调取录像的申请编号（有外部来源时必填）")
 
 
 class CoverageOut(Schema):
@@ -625,6 +693,8 @@ class CoverageOut(Schema):
     act_start: dt.datetime
     act_end: dt.datetime
     record_ids: list[int]
+    external_source: str
+    retrieval_request_id: str
     gaps: list[list[dt.datetime]] = Field(description="未被录像覆盖的时间段 [开始, 结束]")
 
 
@@ -642,13 +712,25 @@ def coverage_post(request: HttpRequest, body: CoverageIn) -> Any:
         records=_records(user, body.record_ids),
         stage_id=body.stage_id,
         document=_document(user, body.document_id),
+        external_source=body.external_source,
+        retrieval_request_id=body.retrieval_request_id,
     )
     tolerance = profile_of(case).av_rules.gap_tolerance_seconds
     gaps = coverage.coverage_gaps(claim, tolerance_seconds=tolerance)
     return 201, {
         **{
             f: getattr(claim, f)
-            for f in ("id", "case_id", "stage_id", "document_id", "act_start", "act_end", "record_ids")
+            for f in (
+                "id",
+                "case_id",
+                "stage_id",
+                "document_id",
+                "act_start",
+                "act_end",
+                "record_ids",
+                "external_source",
+                "retrieval_request_id",
+            )
         },
         "gaps": [[a, b] for a, b in gaps],
     }

@@ -136,6 +136,34 @@ def record_problems(record: MediaRecord) -> list[str]:
     return out
 
 
+def tagging_missing(record: MediaRecord, capture: CaptureMetadata | Any | None = _KEEP) -> list[str]:
+    """What a stored recording is not yet labelled with (store-av-tagging): 案号 (a case link), 当事人
+    (entered, else the case's party) and 承办人 (the camera officer or officers entered, else the
+    case's handlers). Nothing is rejected for it: the original is kept and listed for follow-up."""
+    capture = current_capture(record) if capture is _KEEP else capture
+    case, _ = effective_link(record, capture)
+    if case is None:
+        return ["案号", "当事人", "承办人"]
+    missing = []
+    if not ((capture.party if capture else "") or case.party_name):
+        missing.append("当事人")
+    has_officer = capture is not None and (capture.camera_officer_id or capture.officers)
+    if not has_officer and not case.handlers.exists():
+        missing.append("承办人")
+    return missing
+
+
+def records_untagged(user: Any) -> list[MediaRecord]:
+    """未关联案件的音像记录 (or missing party or handler) a user follows up: an officer their own
+    uploads and recordings; a head or records keeper every record of the agency."""
+    qs = MediaRecord.objects.filter(agency_id=getattr(user, "agency_id", None)).select_related("probe")
+    roles = getattr(user, "role_codes", set())
+    if not roles & {org_rules.Role.DEPARTMENT_HEAD, org_rules.Role.AGENCY_HEAD, org_rules.Role.RECORDS_KEEPER}:
+        captured = CaptureMetadata.objects.filter(camera_officer=user).values_list("record_id", flat=True)
+        qs = qs.filter(Q(uploaded_by=user) | Q(pk__in=captured))
+    return [r for r in qs.order_by("-uploaded_at", "-id")[:500] if tagging_missing(r)]
+
+
 def records_linked(case: Case, stage_id: str | None = None) -> list[MediaRecord]:
     """The case's records (effective link), optionally of one stage, in recording order."""
     ids = set(CaptureMetadata.objects.filter(case=case, superseded_by__isnull=True).values_list("record_id", flat=True))
@@ -181,6 +209,23 @@ def attestations(record: MediaRecord, profile: Profile | None = None) -> list[At
     if profile.recording_notice.required or notice:
         note = f"第 {notice['offset']:g} 秒：{notice.get('text', '')}" if notice else ""
         out.append(Attestation(profile.recording_notice.required, bool(notice), "告知当事人正在音像记录", note))
+    case, stage_id = effective_link(record, cap)
+    content = (cap.content if cap else {}) or {}
+    for item in content_items(profile, case, stage_id):
+        offset = content.get(item)
+        note = f"第 {offset:g} 秒" if offset is not None else ""
+        out.append(Attestation(True, item in content, f"重点摄录：{item}", note))
+    bystander = (cap.bystander if cap else {}) or {}
+    if bystander.get("filming"):
+        offset = bystander.get("notice_offset")
+        out.append(
+            Attestation(
+                profile.av_rules.bystander_notice,
+                offset is not None,
+                "当事人或现场人员拍摄时告知其应当符合规定、不得妨碍执法、不得随意编辑",
+                f"第 {offset:g} 秒" if offset is not None else "",
+            )
+        )
     return out
 
 
@@ -272,6 +317,58 @@ def _notice(profile: Profile, value: Mapping[str, Any] | None, duration: float |
     return {"offset": offset, "text": text, "standard": bool(standard) and text == standard}
 
 
+def content_items(profile: Profile, case: Case | None, stage_id: str) -> list[str]:
+    """重点摄录内容 a recording of the stage must show: the stage's ``av_content`` and the ``content``
+    of checklist items naming the stage (not ways of delivery), in the profile's words, once each."""
+    if case is None or not stage_id:
+        return []
+    stage = profile.stage(case.enforcement_type, stage_id)
+    if stage is None:
+        return []
+    key = f"{case.enforcement_type}.{stage_id}"
+    out = list(stage.av_content)
+    for item in profile.av_checklist:
+        if key in item.stages and not item.delivery_method:
+            out += item.content
+    return list(dict.fromkeys(out))
+
+
+def _content(
+    profile: Profile,
+    case: Case | None,
+    stage_id: str,
+    value: Mapping[str, Any] | Iterable[str] | None,
+    duration: float | None,
+) -> dict[str, float | None]:
+    """What the officers attest the recording shows: items of :func:`content_items`, each with the
+    offset where it is seen (or null)."""
+    if not value:
+        return {}
+    pairs = value.items() if isinstance(value, Mapping) else ((v, None) for v in value)
+    allowed = content_items(profile, case, stage_id)
+    out: dict[str, float | None] = {}
+    for item, offset in pairs:
+        item = str(item).strip()
+        if item not in allowed:
+            raise AvInvalid(
+                f"“{item}”不是本环节须重点摄录的内容（{'、'.join(allowed) or '本环节未规定'}）",
+                code="av_content_item_unknown",
+                item=item,
+            )
+        out[item] = None if offset in (None, "") else check_offset(offset, duration, item)
+    return out
+
+
+def _bystander(value: Mapping[str, Any] | None, duration: float | None) -> dict[str, Any]:
+    if not value or not value.get("filming"):
+        return {}
+    offset = value.get("notice_offset")
+    return {
+        "filming": True,
+        "notice_offset": None if offset in (None, "") else check_offset(offset, duration, "告知拍摄人员"),
+    }
+
+
 def _officers(value: Iterable[Any]) -> list[dict[str, str]]:
     out = []
     for item in value or ():
@@ -301,6 +398,8 @@ def _payload(row: CaptureMetadata) -> dict[str, Any]:
         "camera_mount": row.camera_mount,
         "opening_statement": row.opening_statement,
         "notice": row.notice,
+        "content": row.content,
+        "bystander": row.bystander,
         "reason": row.reason,
     }
 
@@ -380,6 +479,8 @@ def capture_metadata_record(
     camera_mount: str = "",
     opening_statement: Mapping[str, Any] | None = None,
     notice: Mapping[str, Any] | None = None,
+    content: Mapping[str, Any] | Iterable[str] | None = None,
+    bystander: Mapping[str, Any] | None = None,
     reason: str = "",
     expected_current: int | None = None,
 ) -> CaptureMetadata:
@@ -422,6 +523,8 @@ def capture_metadata_record(
         "camera_mount": camera_mount,
         "opening_statement": _opening(profile, opening_statement, duration),
         "notice": _notice(profile, notice, duration),
+        "content": _content(profile, case, stage_id, content, duration),
+        "bystander": _bystander(bystander, duration),
         "reason": (reason or "").strip(),
     }
     verb = "更正" if current else "填写"
@@ -464,6 +567,8 @@ def av_record_link(
             "camera_mount",
             "opening_statement",
             "notice",
+            "content",
+            "bystander",
         ):
             values[name] = getattr(current, name)
     else:

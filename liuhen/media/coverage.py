@@ -21,7 +21,7 @@ from django.utils import timezone
 from liuhen.cases.models import Case
 from liuhen.media.av_errors import AvInvalid
 from liuhen.media.capture import _case_for, _utc, check_times, device_of, record_problems, record_timing, shown
-from liuhen.media.models import CoverageClaim, MediaRecord, Source
+from liuhen.media.models import CoverageClaim, ExternalSource, MediaRecord, Source
 
 Interval = tuple[dt.datetime, dt.datetime]
 
@@ -99,9 +99,15 @@ def coverage_claim_record(
     records: Sequence[MediaRecord],
     stage_id: str = "",
     document: Any = None,
+    external_source: str = "",
+    retrieval_request_id: str = "",
 ) -> CoverageClaim:
     """Name the fixed-camera clips that cover an act of the case (event ``av_coverage.named``); the
-    timeline entry says whether they cover it fully."""
+    timeline entry says whether they cover it fully.
+
+    Clips of cameras another body runs (the 政务服务中心's window cameras, dev-service-center-cctv) are
+    imported as surveillance records and named with ``external_source`` and the number of the
+    retrieval request under which that body handed them over (required then)."""
     from liuhen.cases.services import timeline_record
     from liuhen.media.capture import _require_writer
 
@@ -120,6 +126,23 @@ def coverage_claim_record(
             )
     if document is not None and document.case_id != case.pk:
         raise AvInvalid("文书不属于本案", code="av_document_other_case")
+    external_source = (external_source or "").strip()
+    retrieval_request_id = (retrieval_request_id or "").strip()[:120]
+    if external_source and external_source not in ExternalSource.values:
+        raise AvInvalid(f"未知的外部来源 {external_source}", code="av_external_source_unknown")
+    if external_source and not retrieval_request_id:
+        raise AvInvalid(
+            f"由{ExternalSource(external_source).label}保管的监控录像须填写调取申请编号",
+            code="av_retrieval_request_required",
+        )
+    if retrieval_request_id and not external_source:
+        raise AvInvalid("填写了调取申请编号，请选择录像的外部来源", code="av_external_source_required")
+    if external_source:
+        for rec in records:
+            if rec.source != Source.SURVEILLANCE:
+                raise AvInvalid(
+                    f"{rec.filename} 不是以视频监控导入的录像", code="av_coverage_not_surveillance", record_id=rec.pk
+                )
     with transaction.atomic():
         claim = CoverageClaim(
             case=case,
@@ -128,6 +151,8 @@ def coverage_claim_record(
             act_start=start,
             act_end=end,
             record_ids=[r.pk for r in records],
+            external_source=external_source,
+            retrieval_request_id=retrieval_request_id,
             named_by=actor,
             named_at=timezone.now(),
         )
@@ -135,6 +160,8 @@ def coverage_claim_record(
         gaps = coverage_gaps(claim)
         summary = f"视频监控覆盖 {shown(start)} 至 {shown(end)}：{len(records)} 段录像"
         summary += f"，未覆盖 {'；'.join(gap_labels(gaps))}" if gaps else "，全程覆盖"
+        if external_source:
+            summary += f"（{ExternalSource(external_source).label}提供，调取申请编号 {retrieval_request_id}）"
         timeline_record(
             case,
             actor=actor,
@@ -149,6 +176,8 @@ def coverage_claim_record(
                 "act_start": start,
                 "act_end": end,
                 "record_ids": claim.record_ids,
+                "external_source": external_source,
+                "retrieval_request_id": retrieval_request_id,
                 "gaps": [[a.isoformat(), b.isoformat()] for a, b in gaps],
             },
         )

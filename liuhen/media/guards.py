@@ -24,7 +24,7 @@ from django.utils import timezone
 from liuhen.cases.models import Case, StageVisit
 from liuhen.cases.requirements import MET, MISSING, Requirement
 from liuhen.media.av_errors import AvForbidden, AvInvalid
-from liuhen.media.capture import record_problems, record_timing, records_linked, shown
+from liuhen.media.capture import record_problems, record_timing, records_linked, shown, tagging_missing
 from liuhen.media.coverage import claims_of, coverage_gaps
 from liuhen.media.models import AvExemption, CoverageClaim, MediaRecord
 from liuhen.media.sessions import Gap, unexplained_gaps
@@ -84,6 +84,7 @@ class StageAv:
     full_claims: list[CoverageClaim]
     exemption: AvExemption | None
     gaps: list[Gap] = field(default_factory=list)  # unexplained
+    findings: dict[int, list[Any]] = field(default_factory=dict)  # record id -> media.findings.Finding
 
     @property
     def level_label(self) -> str:
@@ -94,9 +95,19 @@ class StageAv:
         return bool(self.usable or self.full_claims or self.exemption)
 
 
+def _not_counted(record: MediaRecord) -> list[str]:
+    """Why a linked record does not count as the stage's AV: unusable (empty, unreadable), or not
+    labelled with case number, party and handler (store-av-tagging)."""
+    out = record_problems(record)
+    missing = tagging_missing(record)
+    if missing:
+        out.append(f"未标明{'、'.join(missing)}")
+    return out
+
+
 def stage_av_state(case: Case, profile: Profile, stage: Stage) -> StageAv:
     records = records_linked(case, stage.id)
-    unusable = {r.pk: p for r in records if (p := record_problems(r))}
+    unusable = {r.pk: p for r in records if (p := _not_counted(r))}
     claims = claims_of(case, stage.id)
     tolerance = profile.av_rules.gap_tolerance_seconds
     return StageAv(
@@ -116,10 +127,14 @@ def stage_av_state(case: Case, profile: Profile, stage: Stage) -> StageAv:
 def case_av_overview(case: Case) -> list[StageAv]:
     """Every general and special stage of the case's type with its AV state (for the case page)."""
     from liuhen.cases.services import profile_of
+    from liuhen.media.findings import record_findings
 
     profile = profile_of(case)
     et = profile.enforcement_types[case.enforcement_type]
-    return [stage_av_state(case, profile, s) for s in [*et.stages, *et.special_stages]]
+    out = [stage_av_state(case, profile, s) for s in [*et.stages, *et.special_stages]]
+    for state in out:
+        state.findings = {r.pk: f for r in state.records if (f := record_findings(r, profile))}
+    return out
 
 
 def media_requirements(case: Case, profile: Profile, stage: Stage, visit: StageVisit | None) -> list[Requirement]:

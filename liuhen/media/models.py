@@ -47,6 +47,7 @@ class Flag(models.TextChoices):
     UNSAFE_FILENAME = "unsafe_filename", "文件名含路径或非法字符，已作安全处理"
     INVALID_FILENAME_ENCODING = "invalid_filename_encoding", "文件名不是有效的 UTF-8 编码"
     TIMES_INVERTED = "times_inverted", "录制结束时间早于开始时间"
+    EDITED = "edited", "文件含多段编辑列表（可能经过剪辑或拼接）"
 
 
 class MediaRecord(WriteOnce):
@@ -239,6 +240,12 @@ class CaptureMetadata(WriteOnce):
     camera_mount = models.CharField("佩戴或持握方式", max_length=12, choices=CameraMount.choices, blank=True)
     opening_statement = models.JSONField("开始语音说明", default=dict, blank=True)  # {"offset", "items": [...]}
     notice = models.JSONField("告知当事人", default=dict, blank=True)  # {"offset", "text", "verbatim"}
+    # 重点摄录内容 the recording shows (the stage's av_content and its checklist items' content):
+    # {"<item as the profile words it>": offset seconds or null}
+    content = models.JSONField("重点摄录内容", default=dict, blank=True)
+    # 当事人或现场人员拍照录像 and the officers' notice to them (av-bystander-recording):
+    # {"filming": true, "notice_offset": seconds or null}
+    bystander = models.JSONField("现场人员拍摄及告知", default=dict, blank=True)
     reason = models.TextField("更正理由", blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField("填写时间")
@@ -364,6 +371,13 @@ class AvExemption(WriteOnce):
         indexes = [models.Index(fields=["case", "stage_id"])]
 
 
+class ExternalSource(models.TextChoices):
+    """Who keeps surveillance clips the agency does not run itself."""
+
+    SERVICE_CENTER = "service_center", "政务服务中心"
+    OTHER = "other", "其他单位"
+
+
 class CoverageClaim(WriteOnce):
     """A fixed camera's clips named as covering an act (a licensing acceptance, a hearing, an
     interview) from ``act_start`` to ``act_end``; what they leave uncovered is a coverage gap."""
@@ -376,6 +390,10 @@ class CoverageClaim(WriteOnce):
     act_start = models.DateTimeField("活动开始")
     act_end = models.DateTimeField("活动结束")
     record_ids = models.JSONField("监控录像片段", default=list)
+    # Clips kept by another body (the 政务服务中心 runs the window cameras: dev-service-center-cctv):
+    # who keeps them and the number of the request under which they were retrieved.
+    external_source = models.CharField("外部来源", max_length=32, blank=True)
+    retrieval_request_id = models.CharField("调取申请编号", max_length=120, blank=True)
     named_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     named_at = models.DateTimeField("记录时间")
 

@@ -71,6 +71,57 @@ def iso_bmff_truncated(path: Path | str) -> bool | None:
     return pos > size
 
 
+_CONTAINERS = {b"moov", b"trak", b"edts"}
+
+
+def iso_bmff_edits(path: Path | str, *, limit: int = 64 * 1024 * 1024) -> list[int]:
+    """For each ``elst`` (edit list) box in an MP4/MOV: how many edits that are not empty (media_time
+    != -1). A camera writes at most one per track; more are the trace of cutting or splicing
+    (integ-no-backfill-or-insert). Only box headers and the edit lists are read (not the media)."""
+    counts: list[int] = []
+    size = os.path.getsize(path)
+
+    def walk(fh: Any, start: int, end: int, depth: int) -> None:
+        pos = start
+        while pos + 8 <= end and depth < 6:
+            fh.seek(pos)
+            header = fh.read(16)
+            if len(header) < 8:
+                return
+            box_size, box_type = struct.unpack(">I4s", header[:8])
+            head = 8
+            if box_size == 1 and len(header) == 16:
+                box_size, head = struct.unpack(">Q", header[8:16])[0], 16
+            elif box_size == 0:
+                box_size = end - pos
+            if box_size < head or pos + box_size > end:
+                return
+            if box_type in _CONTAINERS:
+                walk(fh, pos + head, pos + box_size, depth + 1)
+            elif box_type == b"elst" and box_size <= limit:
+                body = fh.read(box_size - head) if head == 16 else header[8:] + fh.read(box_size - 16)
+                if len(body) < 8:
+                    return
+                version = body[0]
+                n = struct.unpack(">I", body[4:8])[0]
+                entry = 20 if version == 1 else 12
+                real = 0
+                for k in range(min(n, (len(body) - 8) // entry)):
+                    off = 8 + k * entry
+                    media_time = (
+                        struct.unpack(">q", body[off + 8 : off + 16])[0]
+                        if version == 1
+                        else struct.unpack(">i", body[off + 4 : off + 8])[0]
+                    )
+                    real += media_time != -1
+                counts.append(real)
+            pos += box_size
+
+    with open(path, "rb") as fh:
+        walk(fh, 0, size, 0)
+    return counts
+
+
 def _parse_time(value: str) -> dt.datetime | None:
     value = value.strip()
     if not value:
@@ -172,6 +223,8 @@ def probe_file(path: Path | str) -> ProbeResult:
         result.media_created_at = result.media_created_at.astimezone(dt.UTC)
     if truncated and Flag.TRUNCATED.value not in result.flags:
         result.flags.append(Flag.TRUNCATED.value)
+    if truncated is not None and any(n > 1 for n in iso_bmff_edits(path)):
+        result.flags.append(Flag.EDITED.value)
     return result
 
 

@@ -21,7 +21,7 @@ from liuhen.cases import selectors as case_selectors
 from liuhen.cases.models import Case, CaseStatus
 from liuhen.cases.services import profile_of
 from liuhen.core.errors import DomainError
-from liuhen.media import player, serving
+from liuhen.media import capture, findings, player, serving
 from liuhen.media.models import DerivativeKind, MediaRecord
 from liuhen.media.selectors import media_record_by_upload
 
@@ -128,8 +128,26 @@ def case_section(request: HttpRequest, case_id: int) -> HttpResponse:
     """The case page's 音像记录 section (loaded by htmx, so the case page needs no media code)."""
     case = _case(request, case_id)
     rows = _rows(case)
-    context = {"case": case, "rows": rows[:6], "count": len(rows), "may_upload": _may_upload(request.user, case)}
+    context = {
+        "case": case,
+        "rows": rows[:6],
+        "count": len(rows),
+        "may_upload": _may_upload(request.user, case),
+        "findings": findings.case_findings(case),
+        "unrecorded": findings.unrecorded_onsite_acts(case),
+    }
     return render(request, "media/_case_section.html", context)
+
+
+@login_required
+@require_GET
+def untagged(request: HttpRequest) -> HttpResponse:
+    """未关联案件的音像记录: the user's (a head's: the agency's) records without case number, party or
+    handler, to be linked (store-av-tagging). They are kept; they only cannot count as a stage's AV."""
+    visible = set(player.records_for_viewer(request.user).values_list("pk", flat=True))
+    recs = [r for r in capture.records_untagged(request.user) if r.pk in visible]
+    rows = [{"rec": r, "missing": capture.tagging_missing(r)} for r in recs]
+    return render(request, "media/untagged.html", {"rows": rows})
 
 
 @login_required
@@ -166,6 +184,8 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "time_source": source,
         "device": player.device_of(rec),
         "derivatives": list(rec.derivatives.all()),
+        "findings": findings.record_findings(rec),
+        "attestations": capture.attestations(rec),
     }
     return render(request, "media/record_detail.html", context)
 
