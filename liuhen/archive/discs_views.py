@@ -73,6 +73,7 @@ def _plan_context(case: Case, refs: list[str], medium: str) -> dict[str, Any]:
         "needed": _size(plan.needed),
         "capacity": _size(plan.capacity),
         "percent": min(100, plan.needed * 100 // max(plan.capacity, 1)),
+        "percent_text": f"{plan.needed * 100 / max(plan.capacity, 1):.1f}%",
     }
 
 
