@@ -202,3 +202,39 @@ def test_evidence_preservation__blocked_only_where_mandatory(staff_for, profile_
         case_services.special_stage_leave(
             actor=staff.officer, case=case, stage_id="evidence_preservation", outcome="已登记保存"
         )
+
+
+@pytest.mark.clause("av-public-notice-service")
+@pytest.mark.parametrize(("profile_id", "mandatory"), [("naiman-culture", True), ("dongxihu-culture", False)])
+def test_public_notice__refused_without_capture_and_av_mandatory_only_where_the_profile_says(
+    staff_for, media_dir, profile_id, mandatory
+):
+    """A public-notice delivery with no capture file is refused in every profile (东西湖: 截屏截图、拍照、
+    录像 as appropriate); 奈曼 requires it recorded in full: a screenshot is not enough there."""
+    from liuhen.documents import delivery
+    from liuhen.documents.delivery import DeliveryInvalid
+    from liuhen.documents.tests.test_delivery import final, record
+    from liuhen.media.tests import mediafiles
+
+    staff = staff_for(profile_id)
+    case = staff.open("penalty")
+    file_case(staff, case)
+    version = final(staff, case, "decision_letter")
+    with pytest.raises(DeliveryInvalid) as exc:
+        record(staff, version, "public_notice", proofs=[])
+    assert exc.value.code == "delivery_proof_missing"
+    row = record(staff, version, "public_notice")  # a screenshot of the notice
+    profile = case_services.profile_of(case)
+    reqs = delivery.av_requirements(profile, row)
+    assert (bool(reqs) and reqs[0].blocking) is mandatory
+    if mandatory:
+        video = mediafiles.make_mp4(media_dir / "notice.mp4", seconds=1).read_bytes()
+        fixed = record(
+            staff,
+            version,
+            "public_notice",
+            proofs=[("screenshot", signature_png(seed=5)), ("recording", video)],
+            supersedes=row,
+            correction_reason="补充公告过程录像",
+        )
+        assert delivery.av_requirements(profile, fixed)[0].status == "met"
