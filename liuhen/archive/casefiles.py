@@ -498,6 +498,27 @@ def _timeline_entries(actor: Any, case: Case, profile: Profile, excluded: list[d
     return out
 
 
+def _disc_statement_entries(case: Case, profile: Profile) -> list[_Entry]:
+    """The written statement of each verified evidence disc (arch-av-evidence-disc: filed with the case)."""
+    from liuhen.archive.discs import disc_statements
+
+    return [
+        _Entry(
+            record_type=ObjectType.DISC,
+            record_id=str(st.disc_id),
+            volume=profile.case_file.av_volume,
+            kind=ItemKind.STATEMENT,
+            title=st.title,
+            sha256=st.sha256,
+            suffix=".pdf",
+            responsible=st.maker,
+            date=_local_date(st.made_at),
+            remarks=f"提取人：{st.extractor}；光盘镜像 SHA-256：{st.image_sha256}",
+        )
+        for st in disc_statements(case)
+    ]
+
+
 def _retention_text(profile: Profile) -> str:
     period = profile.retention.case_file
     if period.value is None:
@@ -576,7 +597,7 @@ def case_file_assemble(*, actor: Any, case: Case) -> CaseFile:
     volumes = [Volume(v.code, v.title) for v in profile.case_file.volumes]
     entries = _document_entries(actor, case, profile, agency.name)
     av, excluded = _av_entries(case, profile)
-    entries += av + _timeline_entries(actor, case, profile, excluded)
+    entries += av + _disc_statement_entries(case, profile) + _timeline_entries(actor, case, profile, excluded)
     cp = checkpoint_create()
     assert cp is not None
     seqs: dict[str, int] = {}

@@ -188,3 +188,31 @@ def test_archive_reminders__sent_once_per_stage_to_handler_head_and_keeper(staff
     casefiles.case_file_archive(actor=keeper, case_file=casefiles.case_file_assemble(actor=keeper, case=case))
     assert archive_reminders_send(today=late + dt.timedelta(days=10)) == 0
     assert verify_records() == []
+
+
+@pytest.mark.clause("arch-av-evidence-disc")
+def test_case_file__lists_the_written_statement_of_each_verified_evidence_disc(
+    staff_for,  # noqa: F811
+    make_user,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    from liuhen.archive import discs
+    from liuhen.archive.tests.test_discs import request, run_tasks
+
+    staff = staff_for("dongxihu-culture", code="cf-disc")
+    keeper = _keeper(make_user, staff)
+    case = _closed_case(staff, tmp_path)
+    refs = [c.ref for c in discs.disc_candidates(case) if c.ref.startswith("av")]
+    assert refs
+    with django_capture_on_commit_callbacks(execute=True):
+        disc = request(keeper, case, refs)
+    run_tasks()
+    disc.refresh_from_db()
+    assert disc.status == "verified", disc.error
+
+    cf = casefiles.case_file_assemble(actor=keeper, case=case)
+    assert cf.status == CaseFileStatus.CHECKED, cf.check_report
+    (statement,) = [i for i in casefiles.current_items(cf) if i.kind == "statement"]
+    assert statement.sha256 == disc.statement_sha256 and f"光盘 #{disc.pk}" in statement.title
+    assert verify_records() == []
