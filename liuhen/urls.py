@@ -22,5 +22,6 @@ urlpatterns = [
     path("discs/", include("liuhen.archive.disc_urls")),
     path("api/uploads/", include("liuhen.media.tus_urls")),
     path("retention/", include("liuhen.archive.retention_urls")),
+    path("archive/", include("liuhen.archive.urls")),
     path("api/", api.urls),
 ]

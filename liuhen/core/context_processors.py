@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from liuhen.archive.casefile_queue import may_see_queue as archive_queue_visible
 from liuhen.org import rules
 
 
@@ -19,6 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("案件", reverse("cases:list")))
     if rules.has_any_permission(user, rules.P_CASES_WORK, rules.P_DEVICES_MANAGE, rules.P_SUPERVISE):
         items.append(("执法记录设备", reverse("devices:list")))
+    if archive_queue_visible(user):
+        items.append(("立卷归档", reverse("archive:queue")))
     if rules.has_permission(user, rules.P_POLICY_READ):
         items.append(("执法规则", reverse("policy:detail")))
     if rules.has_any_permission(user, rules.P_USERS_MANAGE, rules.P_ROLES_ASSIGN, rules.P_ORG_READ):

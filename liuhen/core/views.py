@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from liuhen.archive.reminders import archive_due_for
 from liuhen.cases import selectors as case_selectors
 from liuhen.core.notifications import notifications_for
 from liuhen.org import rules
@@ -89,6 +90,8 @@ def home(request: HttpRequest) -> HttpResponse:
         **(_deadlines(user) if can_work_cases else {}),
         "can_read_policy": rules.has_permission(user, rules.P_POLICY_READ),
         "notices": list(notifications_for(user, unread_only=True).order_by("-created_at", "-id")[:20]),
+        "archive_due": archive_due_for(user),
+        "today": timezone.localdate(),
     }
     return render(request, "core/home.html", context)
 
