@@ -93,6 +93,7 @@ def _register_routers() -> None:
     api.add_router("/av/", av_router)  # continuity: capture metadata, sessions, deadlines, the AV guard
     api.add_router("/discs/", discs_router)  # evidence discs (刻制光盘)
     api.add_router("/retention/", __import__("liuhen.archive.retention_api", fromlist=["router"]).router)
+    api.add_router("/archive/", __import__("liuhen.archive.api", fromlist=["router"]).router)  # 立卷归档
 
 
 _register_routers()
