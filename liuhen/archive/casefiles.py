@@ -17,7 +17,6 @@ the cover printed inside the package must carry it; archiving makes it final.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import json
@@ -57,11 +56,11 @@ from liuhen.archive.spec import (
 )
 from liuhen.cases.models import Case, CaseDeadline, CaseStatus
 from liuhen.core.errors import NotFound, PermissionDenied
-from liuhen.ledger import merkle, signing
+from liuhen.ledger import signing
 from liuhen.ledger.blobstore.selectors import blob_get, blob_open
 from liuhen.ledger.blobstore.services import blob_put
 from liuhen.ledger.models import Event
-from liuhen.ledger.services import checkpoint_create, entry_bytes, record, tree_fetch
+from liuhen.ledger.services import checkpoint_create, proof_bundle, record
 from liuhen.org.rules import Role
 from liuhen.policy.schema import Profile
 
@@ -240,22 +239,8 @@ def _stored_event(sha256: str) -> Event:
 
 
 def _proof(event: Event, cp: Any) -> dict[str, Any]:
-    """The ``liuhen-proof/1`` bundle of ``event`` in checkpoint ``cp`` (what proof_bundle_export makes,
-    without its auditor check and per-proof event: the assembly's own event records the export)."""
-    path = merkle.inclusion_proof(event.seq, cp.size, tree_fetch)
-    leaf = bytes.fromhex(event.leaf_hash)
-    merkle.verify_inclusion(event.seq, cp.size, leaf, path, bytes.fromhex(cp.root_hash))
-    return {
-        "format": "liuhen-proof/1",
-        "leaf_index": event.seq,
-        "tree_size": cp.size,
-        "leaf_data": entry_bytes(event).decode(),
-        "leaf_hash": base64.b64encode(leaf).decode(),
-        "payload": event.payload,
-        "inclusion_proof": [base64.b64encode(h).decode() for h in path],
-        "checkpoint": cp.note,
-        "vkey": signing.deployment_verifier().vkey,
-    }
+    """The ``liuhen-proof/1`` bundle of ``event`` in checkpoint ``cp`` (the assembly's own event records the export)."""
+    return proof_bundle(event, cp)
 
 
 # ---------------------------------------------------------------- assembly

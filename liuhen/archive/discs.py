@@ -392,11 +392,9 @@ def _proofs_for(sha256s: Sequence[str]) -> tuple[dict[str, dict[str, Any]], str,
     Built here rather than through ``proof_bundle_export`` because every proof on one disc must lead
     to the same checkpoint, and exporting for a disc is the records keeper's act (``disc.built``).
     """
-    import base64
-
-    from liuhen.ledger import merkle, signing
+    from liuhen.ledger import signing
     from liuhen.ledger.models import Event
-    from liuhen.ledger.services import checkpoint_create, entry_bytes, tree_fetch
+    from liuhen.ledger.services import checkpoint_create, proof_bundle
 
     events = {}
     for sha in sha256s:
@@ -406,24 +404,8 @@ def _proofs_for(sha256s: Sequence[str]) -> tuple[dict[str, dict[str, Any]], str,
         events[sha] = event
     cp = checkpoint_create()
     assert cp is not None
-    root = bytes.fromhex(cp.root_hash)
     vkey = signing.deployment_verifier().vkey
-    proofs = {}
-    for sha, event in events.items():
-        path = merkle.inclusion_proof(event.seq, cp.size, tree_fetch)
-        leaf = bytes.fromhex(event.leaf_hash)
-        merkle.verify_inclusion(event.seq, cp.size, leaf, path, root)
-        proofs[sha] = {
-            "format": "liuhen-proof/1",
-            "leaf_index": event.seq,
-            "tree_size": cp.size,
-            "leaf_data": entry_bytes(event).decode(),
-            "leaf_hash": base64.b64encode(leaf).decode(),
-            "payload": event.payload,
-            "inclusion_proof": [base64.b64encode(h).decode() for h in path],
-            "checkpoint": cp.note,
-            "vkey": vkey,
-        }
+    proofs = {sha: proof_bundle(event, cp) for sha, event in events.items()}
     return proofs, cp.note, vkey
 
 

@@ -317,8 +317,28 @@ def _require_auditor(actor: Any) -> None:
         raise PermissionDenied("只有安全审计员和监督人员可以导出账本证明")
 
 
+def proof_bundle(event: Event, cp: Checkpoint) -> dict[str, Any]:
+    """The ``liuhen-proof/1`` bundle that ``tools/liuhen_verify_proof.py`` checks: ``event`` is in
+    signed checkpoint ``cp`` (verified here before it is handed out). No access check and no event:
+    the caller's act records the export (an auditor's export, a case file, an evidence disc)."""
+    path = merkle.inclusion_proof(event.seq, cp.size, tree_fetch)
+    leaf = bytes.fromhex(event.leaf_hash)
+    merkle.verify_inclusion(event.seq, cp.size, leaf, path, bytes.fromhex(cp.root_hash))
+    return {
+        "format": BUNDLE_FORMAT,
+        "leaf_index": event.seq,
+        "tree_size": cp.size,
+        "leaf_data": entry_bytes(event).decode(),
+        "leaf_hash": base64.b64encode(leaf).decode(),
+        "payload": event.payload,
+        "inclusion_proof": [base64.b64encode(h).decode() for h in path],
+        "checkpoint": cp.note,
+        "vkey": signing.deployment_verifier().vkey,
+    }
+
+
 def proof_bundle_export(*, actor: Any, seq: int) -> dict[str, Any]:
-    """The JSON bundle ``tools/liuhen_verify_proof.py`` checks: event ``seq`` is in a signed checkpoint.
+    """An auditor's export of the proof that event ``seq`` is in the ledger (recorded).
 
     Uses the latest checkpoint, signing a new one first when it does not yet cover the event.
     """
@@ -330,9 +350,7 @@ def proof_bundle_export(*, actor: Any, seq: int) -> dict[str, Any]:
     if cp is None or cp.size <= seq:
         cp = checkpoint_create()
     assert cp is not None
-    proof = merkle.inclusion_proof(seq, cp.size, tree_fetch)
-    leaf = bytes.fromhex(event.leaf_hash)
-    merkle.verify_inclusion(seq, cp.size, leaf, proof, bytes.fromhex(cp.root_hash))
+    bundle = proof_bundle(event, cp)
     with transaction.atomic():
         record(
             actor=actor,
@@ -341,17 +359,7 @@ def proof_bundle_export(*, actor: Any, seq: int) -> dict[str, Any]:
             obj_id=seq,
             payload={"tree_size": cp.size},
         )
-    return {
-        "format": BUNDLE_FORMAT,
-        "leaf_index": seq,
-        "tree_size": cp.size,
-        "leaf_data": entry_bytes(event).decode(),
-        "leaf_hash": base64.b64encode(leaf).decode(),
-        "payload": event.payload,
-        "inclusion_proof": [base64.b64encode(h).decode() for h in proof],
-        "checkpoint": cp.note,
-        "vkey": signing.deployment_verifier().vkey,
-    }
+    return bundle
 
 
 # --- verification reports ------------------------------------------------------------------------
