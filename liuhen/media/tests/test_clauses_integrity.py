@@ -226,3 +226,17 @@ def test_window_acceptance__service_center_cctv_named_with_its_retrieval_request
     assert "政务服务中心提供，调取申请编号 ZWFW-2026-031" in entry.summary
     assert {r.code: r for r in current_requirements(case)}["av"].status == "met"
     assert verify_records() == []
+
+
+@pytest.mark.clause("store-dedicated-storage")
+def test_import_records_its_source_and_device__an_unregistered_device_is_flagged_not_dropped(staff_for, media_dir):
+    """Recordings enter only through the authenticated ingest (a collection station with its token, or
+    an officer's upload); each keeps its source, station and device serial. A file from a device the
+    agency never registered is kept and flagged (设备编号未登记) for follow-up, not refused."""
+    staff = staff_for("naiman-culture")
+    device_services.device_register(actor=staff.department_head, serial="DSJ-REG", kind="body_camera")
+    known = clip(staff, media_dir, "k.mp4", start=ACT_START, serial="DSJ-REG", source="station")
+    usb = clip(staff, media_dir, "u.mp4", start=ACT_START + dt.timedelta(minutes=1), serial="USB-STICK-7")
+    assert known.source == "station" and known.device_serial == "DSJ-REG" and "unregistered_device" not in known.flags
+    assert usb.pk and usb.device_serial == "USB-STICK-7" and "unregistered_device" in usb.flags
+    assert verify_records() == []
