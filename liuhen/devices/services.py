@@ -242,6 +242,15 @@ def device_assign(*, actor: Any, device: Device, holder: Any, note: str = "") ->
         or getattr(holder, "officer", None) is None
     ):
         raise DeviceInvalid("领用人须为本机关在岗、持有执法证件的执法人员", code="holder_invalid")
+    officer = holder.officer
+    status = rules.certificate_status(
+        officer.certificate_valid_from, officer.certificate_valid_until, timezone.localdate()
+    )
+    if status in ("expired", "not_yet_valid"):
+        raise DeviceInvalid(
+            f"{officer.name}的执法证件（{officer.certificate_no}）不在有效期内，不得配发执法记录设备",
+            code="holder_certificate_invalid",
+        )
     with transaction.atomic():
         device = _lock(actor, device)
         _usable(device, "配发")

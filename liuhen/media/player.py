@@ -37,6 +37,7 @@ PROBE_FLAG_LABELS = {
     "truncated": Flag.TRUNCATED.label,
     "unreadable": Flag.UNREADABLE.label,
     "empty": Flag.EMPTY.label,
+    "edited": Flag.EDITED.label,
 }
 
 

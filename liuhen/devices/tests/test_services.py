@@ -155,6 +155,23 @@ def test_device_assign__faulty_or_retired_device_refused(staff, camera):
     assert "已报废" in err.message
 
 
+@pytest.mark.clause("av-show-credentials")
+def test_device_assign__refused_to_an_officer_whose_certificate_expired(staff, camera):
+    import datetime as dt
+
+    officer = staff.officer2.officer
+    officer.certificate_valid_until = timezone.localdate() - dt.timedelta(days=1)
+    officer.save()
+    err = _refused(
+        "holder_certificate_invalid",
+        services.device_assign,
+        actor=staff.department_head,
+        device=camera(),
+        holder=staff.officer2,
+    )
+    assert officer.certificate_no in err.message and "不在有效期内" in err.message
+
+
 def test_device_assign__holder_must_be_an_officer_of_the_agency(staff, staff_of, camera):
     device = camera()
     other = staff_of("dev-other", "xigang-culture")
