@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from liuhen.cases.models import Approval, Case, Decision, FilingForm, StageVisit
 from liuhen.cases.rules import APPROVER_ROLE_TO_KIND
@@ -35,11 +36,13 @@ class Requirement:
 
 
 Provider = Callable[[Case, Profile, Stage, StageVisit | None], list[Requirement]]
-_PROVIDERS: dict[str, Provider] = {}
+SummaryProvider = Callable[[Case, Profile], list[Requirement]]
+_PROVIDERS: dict[str, Any] = {}
 
 
-def register_provider(name: str, provider: Provider) -> None:
-    """Another app ("documents", "media") takes over its part of the guards."""
+def register_provider(name: str, provider: Provider | SummaryProvider) -> None:
+    """Another app takes over its part of the guards: "documents" and "media" per stage (a Provider),
+    "summary_av" for closing a summary case (a SummaryProvider)."""
     _PROVIDERS[name] = provider
 
 
@@ -63,6 +66,38 @@ def _pending_av(case: Case, profile: Profile, stage: Stage, visit: StageVisit | 
             "音像记录模块接入后核验",
         )
     ]
+
+
+def summary_av_question(profile: Profile, case: Case) -> str:
+    """Where the profile makes AV mandatory for the summary procedure only in a situation (av_condition,
+    e.g. 容易引起争议的), the officer answers this yes/no item in the summary record; "" otherwise."""
+    sp = profile.enforcement_types[case.enforcement_type].summary_procedure
+    if sp.av != "mandatory" or not sp.av_condition:
+        return ""
+    return f"是否属于{sp.av_condition.removesuffix('的').removesuffix('时')}（是/否）"
+
+
+def summary_items(profile: Profile, case: Case) -> list[str]:
+    """What the summary record holds: the profile's must-record items, then the AV question if any."""
+    sp = profile.enforcement_types[case.enforcement_type].summary_procedure
+    question = summary_av_question(profile, case)
+    return [*sp.must_record, *([question] if question else [])]
+
+
+def summary_av_requirements(case: Case, profile: Profile) -> list[Requirement]:
+    """av-summary-procedure-disputed: a summary case closes only with its AV record (or a head-approved
+    written explanation) where the profile makes AV mandatory — always, or when the officer answered
+    that the situation of ``av_condition`` applies."""
+    sp = profile.enforcement_types[case.enforcement_type].summary_procedure
+    if sp.av != "mandatory":
+        return []
+    question = summary_av_question(profile, case)
+    if question and (case.summary_record or {}).get(question) != "是":
+        return []
+    provider = _PROVIDERS.get("summary_av")
+    if provider is None:
+        return [Requirement("av:summary", "简易程序必须音像记录", PENDING, "音像记录模块接入后核验")]
+    return provider(case, profile)
 
 
 def filing_chain(profile: Profile) -> list[str]:

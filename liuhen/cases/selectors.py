@@ -18,7 +18,13 @@ from django.utils import timezone
 from liuhen.cases import deadlines
 from liuhen.cases.errors import CaseNotFound, SourceNotFound
 from liuhen.cases.models import Case, CaseDeadline, CaseSource, CaseStatus, DeadlineStatus, Procedure, TimelineEntry
-from liuhen.cases.requirements import Requirement, approvals_needed, stage_requirements
+from liuhen.cases.requirements import (
+    Requirement,
+    approvals_needed,
+    stage_requirements,
+    summary_av_requirements,
+    summary_items,
+)
 from liuhen.cases.rules import may_record
 from liuhen.cases.services import profile_of
 from liuhen.org import rules as org_rules
@@ -197,7 +203,7 @@ def available_actions(user: Any, case: Case) -> list[Action]:
             actions.append(Action("approve", f"{APPROVAL_KINDS[kind]}（{stage.name}）", stage_id=stage_id, kind=kind))
     if not is_handler:
         return actions
-    if case.procedure == Procedure.SUMMARY and et.summary_procedure.must_record:
+    if case.procedure == Procedure.SUMMARY and summary_items(profile, case):
         actions.append(Action("summary", "记录简易程序事项"))
     for visit in open_specials:
         stage = profile.stage(case.enforcement_type, visit.stage_id)
@@ -210,8 +216,14 @@ def available_actions(user: Any, case: Case) -> list[Action]:
             if case.stage in s.enter_from and s.id not in active:
                 actions.append(Action("special_enter", f"进入{s.name}", stage_id=s.id))
     if case.status in (CaseStatus.OPEN, CaseStatus.PENDING_FILING) and not open_specials:
-        reqs = current_requirements(case, profile)
-        blocking = [r.label for r in reqs if r.blocking]
+        if case.procedure == Procedure.SUMMARY:  # closed on its on-the-spot record (and AV where mandatory)
+            reqs = summary_av_requirements(case, profile)
+            blocking = [r.label for r in reqs if r.blocking]
+            if summary_items(profile, case) and not case.summary_record:
+                blocking.insert(0, "简易程序事项尚未记录")
+        else:
+            reqs = current_requirements(case, profile)
+            blocking = [r.label for r in reqs if r.blocking]
         last = case.stage == et.stages[-1].id or case.procedure == Procedure.SUMMARY
         code, label = ("close", "结案") if last else ("advance", "进入下一环节")
         actions.append(Action(code, label, enabled=not blocking, reason="；".join(blocking)))

@@ -52,6 +52,9 @@ from liuhen.cases.requirements import (
     filing_chain,
     latest_filing_form,
     stage_requirements,
+    summary_av_question,
+    summary_av_requirements,
+    summary_items,
 )
 from liuhen.cases.rules import approval_problems, may_record
 from liuhen.ledger.services import record
@@ -922,7 +925,7 @@ def summary_record(*, actor: Any, case: Case, values: Mapping[str, Any]) -> Case
     if case.procedure != Procedure.SUMMARY:
         raise TransitionRefused("本案不是简易程序案件", code="not_summary_procedure")
     profile = profile_of(case)
-    must = profile.enforcement_types[case.enforcement_type].summary_procedure.must_record
+    must = summary_items(profile, case)
     clean = {k: str(v).strip() for k, v in values.items() if v is not None and str(v).strip()}
     unknown = sorted(set(clean) - set(must))
     if unknown:
@@ -930,6 +933,9 @@ def summary_record(*, actor: Any, case: Case, values: Mapping[str, Any]) -> Case
     missing = [m for m in must if m not in clean]
     if missing:
         raise CaseInvalid(f"简易程序须记录：{'、'.join(missing)}", code="summary_item_missing", items=missing)
+    question = summary_av_question(profile, case)
+    if question and clean[question] not in ("是", "否"):
+        raise CaseInvalid(f"“{question}”请填写“是”或“否”", code="summary_av_answer_invalid")
     with transaction.atomic():
         case = _lock(case)
         _require_running(case)
@@ -960,11 +966,16 @@ def case_close(*, actor: Any, case: Case, expected_stage: str | None = None, not
             raise TransitionRefused("先行启动的案件尚未补办立案审批，不能结案", code="case_not_filed")
         pending: list[dict[str, str]] = []
         if case.procedure == Procedure.SUMMARY:
-            if et.summary_procedure.must_record and not case.summary_record:
+            items = summary_items(profile, case)
+            if items and not case.summary_record:
                 raise TransitionRefused(
-                    f"简易程序案件结案前须记录：{'、'.join(et.summary_procedure.must_record)}",
+                    f"简易程序案件结案前须记录：{'、'.join(items)}",
                     code="summary_record_missing",
                 )
+            reqs = summary_av_requirements(case, profile)
+            if any(r.blocking for r in reqs):
+                raise _refuse("尚不能结案", reqs)
+            pending = [r.as_dict() for r in reqs if r.status == "pending"]
         else:
             if case.stage != et.stages[-1].id:
                 raise TransitionRefused(

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from liuhen.cases import deadlines, forms, selectors, services
 from liuhen.cases.models import Case, CaseDeadline, DeadlineStatus, Procedure, Referral, SourceStatus
-from liuhen.cases.requirements import stage_requirements
+from liuhen.cases.requirements import stage_requirements, summary_items
 from liuhen.core.errors import DomainError
 from liuhen.core.errors import PermissionDenied as DomainPermissionDenied
 from liuhen.ledger.actions import ACTIONS
@@ -313,7 +313,7 @@ def _action_form(case: Case, profile: Profile, action: selectors.Action, data: A
         return forms.SpecialLeaveForm(data, prefix=prefix)
     if action.code == "summary":
         return forms.SummaryRecordForm(
-            data, items=et.summary_procedure.must_record, initial_values=case.summary_record, prefix=prefix
+            data, items=summary_items(profile, case), initial_values=case.summary_record, prefix=prefix
         )
     if action.code in ("advance", "close"):
         return forms.NoteForm(data, prefix=prefix, initial={"expected_stage": case.stage})

@@ -23,11 +23,12 @@ def ready() -> None:
     from liuhen.ledger.actions import ACTIONS
     from liuhen.ledger.records import ImmutableRecord, register
     from liuhen.media.capture import CAPTURE_FIELDS
-    from liuhen.media.guards import media_requirements
+    from liuhen.media.guards import media_requirements, summary_av_requirements
 
     for code, text in AV_ACTIONS.items():
         ACTIONS.setdefault(code, text)
     register_provider("media", media_requirements)
+    register_provider("summary_av", summary_av_requirements)
     # Once a record is probed its recording time is known: check its upload deadline then (queued on
     # commit, so ingest and the prober stay unaware of deadlines).
     from django.db.models.signals import post_save

@@ -182,6 +182,22 @@ def media_requirements(case: Case, profile: Profile, stage: Stage, visit: StageV
     return out
 
 
+def summary_av_requirements(case: Case, profile: Profile) -> list[Requirement]:
+    """The "summary_av" provider (av-summary-procedure-disputed): a summary case whose AV is mandatory
+    closes with a usable recording linked to it, or a head-approved written explanation."""
+    stage = profile.stage(case.enforcement_type, case.stage)
+    if stage is None:
+        return []
+    state = stage_av_state(case, profile, stage)
+    need = "简易程序必须音像记录"
+    if state.usable:
+        return [Requirement("av:summary", f"{need}：已有 {len(state.usable)} 段", MET)]
+    if state.exemption is not None:
+        return [Requirement("av:summary", f"{need}：未录制的书面说明已经负责人批准", MET, state.exemption.reason[:200])]
+    why = "；".join(f"{r.filename}：{'、'.join(state.unusable[r.pk])}" for r in state.records if r.pk in state.unusable)
+    return [Requirement("av:summary", f"{need}，尚无可用的音像记录，也无负责人批准的未录制书面说明", MISSING, why)]
+
+
 # --------------------------------------------------------------------------- non-cooperation
 
 
