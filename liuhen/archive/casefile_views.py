@@ -105,8 +105,7 @@ def _status_context(request: HttpRequest, cf: CaseFile) -> dict[str, Any]:
 @require_GET
 def queue_page(request: HttpRequest) -> HttpResponse:
     rows = queue.archive_queue(request.user)
-    tabs = [("overdue", "已逾期"), ("due", "待归档"), ("done", "已归档")]
-    return render(request, "archive/queue.html", {"rows": rows, "tabs": tabs})
+    return render(request, "archive/queue.html", {"rows": rows})
 
 
 @login_required
