@@ -4,50 +4,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0001_initial'),
+        ("archive", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='evidencedisc',
-            name='bytes_done',
-            field=models.BigIntegerField(default=0, verbose_name='已写入字节数'),
+            model_name="evidencedisc",
+            name="bytes_done",
+            field=models.BigIntegerField(default=0, verbose_name="已写入字节数"),
         ),
         migrations.AddField(
-            model_name='evidencedisc',
-            name='bytes_total',
-            field=models.BigIntegerField(default=0, verbose_name='需写入字节数'),
+            model_name="evidencedisc",
+            name="bytes_total",
+            field=models.BigIntegerField(default=0, verbose_name="需写入字节数"),
         ),
         migrations.AddField(
-            model_name='evidencedisc',
-            name='digests',
-            field=models.JSONField(blank=True, default=dict, verbose_name='光盘内各文件 SHA-256'),
+            model_name="evidencedisc",
+            name="digests",
+            field=models.JSONField(blank=True, default=dict, verbose_name="光盘内各文件 SHA-256"),
         ),
         migrations.AddField(
-            model_name='evidencedisc',
-            name='files_done',
-            field=models.PositiveIntegerField(default=0, verbose_name='已写入文件数'),
+            model_name="evidencedisc",
+            name="files_done",
+            field=models.PositiveIntegerField(default=0, verbose_name="已写入文件数"),
         ),
         migrations.AddField(
-            model_name='evidencedisc',
-            name='files_total',
-            field=models.PositiveIntegerField(default=0, verbose_name='文件数'),
+            model_name="evidencedisc",
+            name="files_total",
+            field=models.PositiveIntegerField(default=0, verbose_name="文件数"),
         ),
         migrations.AddField(
-            model_name='evidencedisc',
-            name='phase',
-            field=models.CharField(blank=True, max_length=40, verbose_name='当前步骤'),
+            model_name="evidencedisc",
+            name="phase",
+            field=models.CharField(blank=True, max_length=40, verbose_name="当前步骤"),
         ),
         migrations.AddField(
-            model_name='evidencedisc',
-            name='verification',
-            field=models.JSONField(blank=True, default=dict, verbose_name='最近一次校验结果'),
+            model_name="evidencedisc",
+            name="verification",
+            field=models.JSONField(blank=True, default=dict, verbose_name="最近一次校验结果"),
         ),
         migrations.AddField(
-            model_name='evidencedisc',
-            name='verified_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='最近一次校验时间'),
+            model_name="evidencedisc",
+            name="verified_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="最近一次校验时间"),
         ),
     ]
