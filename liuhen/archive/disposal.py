@@ -315,7 +315,7 @@ def _dispose_item(item_id: int, batch: DisposalBatch, actor: Any) -> str:
     from liuhen.ledger.blobstore.models import Blob
 
     with transaction.atomic():
-        item = DisposalItem.objects.select_for_update().select_related("retention").get(pk=item_id)
+        item = DisposalItem.objects.select_for_update(of=("self",)).select_related("retention").get(pk=item_id)
         if item.state != DisposalItemState.PENDING:
             return item.state
         row = item.retention

@@ -422,7 +422,7 @@ def retention_extend(
     written: list[RetentionAssignment] = []
     with transaction.atomic():
         current = list(
-            RetentionAssignment.objects.select_for_update().filter(
+            RetentionAssignment.objects.select_for_update(of=("self",)).filter(
                 object_type=ref.object_type, object_id=ref.object_id, superseded_by__isnull=True
             )
         )
@@ -471,7 +471,7 @@ def retention_case_archived(*, actor: Any, case_file: Any) -> list[RetentionAssi
         cf = case_file_term(profile, local_date(case_file.archived_at))
         if cf.keep_until is None:
             return written
-        following = RetentionAssignment.objects.select_for_update().filter(
+        following = RetentionAssignment.objects.select_for_update(of=("self",)).filter(
             case_id=case_file.case_id,
             superseded_by__isnull=True,
             retention_class__in=("case_file", "with_case_file"),
