@@ -22,6 +22,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("执法记录设备", reverse("devices:list")))
     if archive_queue_visible(user):
         items.append(("立卷归档", reverse("archive:queue")))
+    if rules.has_any_permission(user, rules.P_DISPOSAL_PROPOSE, rules.P_RETENTION_HOLD):
+        items.append(("保管与销毁", reverse("retention:batches")))
     if rules.has_permission(user, rules.P_POLICY_READ):
         items.append(("执法规则", reverse("policy:detail")))
     if rules.has_any_permission(user, rules.P_USERS_MANAGE, rules.P_ROLES_ASSIGN, rules.P_ORG_READ):

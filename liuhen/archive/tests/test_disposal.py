@@ -185,3 +185,23 @@ def test_command_refuses_a_batch_not_approved_and_logs_it(staff, monkeypatch):
     with pytest.raises(CommandError, match="disposal_not_approved"):
         call_command("disposal_run", str(batch.pk))
     assert refused_events("command")
+
+
+@pytest.mark.django_db
+def test_batch_pages_show_chinese_labels_and_the_approver_approves_there(staff, monkeypatch, client):
+    ingest(staff, 2)
+    later(monkeypatch, 200)
+    batch = disposal_propose(actor=staff.keeper, reason="到期")
+    client.force_login(staff.keeper)
+    html = client.get(f"/retention/disposal/{batch.pk}/").content.decode()
+    assert "待审批" in html and "机关负责人" in html and "音像记录 #" in html and "待销毁" in html
+    assert "proposed" not in html and "agency_head" not in html
+    html = client.get("/retention/disposal/").content.decode()
+    assert "待审批" in html
+    client.force_login(staff.agency_head)
+    r = client.post(f"/retention/disposal/{batch.pk}/", {"action": "approve", "opinion": "同意销毁"})
+    assert r.status_code in (200, 302)
+    batch.refresh_from_db()
+    assert batch.status == "approved"
+    html = client.get(f"/retention/disposal/{batch.pk}/").content.decode()
+    assert "已批准" in html and "同意销毁" in html
