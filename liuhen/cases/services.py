@@ -479,9 +479,11 @@ def case_open(
         case.handlers.set(people)
         now = timezone.now()
         StageVisit.objects.create(case=case, stage_id=case.stage, entered_at=now, entered_by=actor)
-        changes = _clock(case, pinned, "case_opened", now)
+        # The procedure's clocks run from its start as entered (执法程序启动后), not from the day it
+        # was typed in: an urgent case entered after the fact is already as late as it really is.
+        changes = _clock(case, pinned, "case_opened", started)
         if urgent:
-            changes += _clock(case, pinned, "case_opened_urgent", now)
+            changes += _clock(case, pinned, "case_opened_urgent", started)
         changes += _clock(case, pinned, f"stage_entered:{case.stage}", now)
         if not needs_filing and source is not None:
             source.status = SourceStatus.FILED

@@ -32,9 +32,9 @@ def clock(monkeypatch):
 @pytest.mark.clause("time-filing-makeup-2wd")
 def test_urgent_start_must_be_filed_within_two_working_days_across_national_day(staff_for, clock):
     staff = staff_for("dongxihu-culture")
-    clock(2026, 9, 29)
-    lead = staff.lead("report")
     clock(2026, 9, 30, 16)
+    # A penalty procedure starts when the lead is obtained: the clock runs from 2026-09-30.
+    lead = staff.lead("report", received_at=dt.datetime(2026, 9, 30, 14, tzinfo=SHANGHAI))
     case = staff.open("penalty", source=lead, urgent=True, urgent_reason="当事人正在转移证据")
     makeup = CaseDeadline.objects.get(case=case, code="filing_makeup")
     assert makeup.value == 2 and makeup.unit == "working_days"
@@ -49,6 +49,25 @@ def test_urgent_start_must_be_filed_within_two_working_days_across_national_day(
     file_case(staff, case)
     makeup.refresh_from_db()
     assert makeup.status == DeadlineStatus.LATE and makeup.stopped_at is not None
+
+
+@pytest.mark.clause("time-filing-makeup-2wd")
+def test_urgent_start_entered_after_the_fact__make_up_filing_counts_from_the_start_entered(staff_for, clock):
+    """东西湖 第十二条: 执法程序启动后 2 个工作日内补办. A case started on 2026-09-30 (the lead's
+    获取时间) but entered on 2026-12-02 was due on 2026-10-09, not two working days after entry."""
+    staff = staff_for("dongxihu-culture")
+    clock(2026, 12, 2, 9)
+    lead = staff.lead("report", received_at=dt.datetime(2026, 9, 30, 16, tzinfo=SHANGHAI))
+    case = staff.open("penalty", source=lead, urgent=True, urgent_reason="当事人正在转移证据，先行登记保存")
+    assert timezone.localtime(case.started_at).date() == dt.date(2026, 9, 30)
+    makeup = CaseDeadline.objects.get(case=case, code="filing_makeup")
+    assert makeup.started_on == dt.date(2026, 9, 30)
+    assert makeup.due_on == dt.date(2026, 10, 9)  # 10-01..10-07 National Day holiday
+    assert [v.state for v in due_for_user(staff.officer)] == ["overdue"]
+    assert late_count(staff.officer) == 1
+    file_case(staff, case)
+    makeup.refresh_from_db()
+    assert makeup.status == DeadlineStatus.LATE
 
 
 def test_urgent_start_refused_where_the_profile_does_not_allow_it(staff_for):
