@@ -8,6 +8,9 @@ import re
 import secrets
 from datetime import date
 
+from axes.helpers import get_cool_off, get_failure_limit
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -305,8 +308,23 @@ def api_token_revoke(*, actor: User | None, token: ApiToken) -> None:
         )
 
 
+def _locked_out(user: User) -> bool:
+    """Whether log-in is locked for ``user`` (django-axes: the failure limit reached within the cool-off,
+    from any address): a token must not keep working for an account someone is guessing at."""
+    if not settings.AXES_ENABLED:
+        return False
+    attempts = AccessAttempt.objects.filter(
+        username=user.username, failures_since_start__gte=get_failure_limit(None, None)
+    )
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    return attempts.exists()
+
+
 def api_token_authenticate(raw: str) -> User:
-    """The user a presented token acts for; raises TokenMalformed or TokenInvalid."""
+    """The user a presented token acts for; raises TokenMalformed or TokenInvalid (also when the user is
+    inactive, locked out, no longer of the token's agency or holds no role: the token dies with the account)."""
     match = _TOKEN_RE.match(raw.strip())
     if not match:
         raise TokenMalformed()
@@ -314,9 +332,22 @@ def api_token_authenticate(raw: str) -> User:
     token = ApiToken.objects.select_related("user").filter(key_id=key_id, revoked_at__isnull=True).first()
     if token is None or not hmac.compare_digest(token.secret_hash, _hash_secret(secret)):
         raise TokenInvalid()
-    if not token.user.is_active:
-        raise TokenInvalid("令牌所属用户已停用", code="token_user_inactive")
-    if rules.token_holder_refusal(token.user.role_codes):
+    user = token.user
+    if not user.is_active:
+        raise TokenInvalid(
+            "令牌所属用户已停用；请安全保密管理员为在职的业务账号另行签发令牌", code="token_user_inactive"
+        )
+    if user.agency_id is None or user.agency_id != token.agency_id or not user.role_codes:
+        raise TokenInvalid(
+            "令牌所属用户已不在签发令牌的执法机关任职或已没有任何角色；请安全保密管理员另行签发令牌",
+            code="token_user_removed",
+        )
+    if rules.token_holder_refusal(user.role_codes):
         raise TokenInvalid("令牌所属用户现为管理员，令牌不再有效", code="token_holder_refused")
+    if _locked_out(user):
+        raise TokenInvalid(
+            "令牌所属用户因连续登录失败已被锁定，锁定期间令牌不能使用；请待锁定解除，或请安全保密管理员核实后解除锁定",
+            code="token_user_locked",
+        )
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user
+    return user

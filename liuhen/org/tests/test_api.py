@@ -80,6 +80,39 @@ def test_token_of_a_deactivated_user_stops_working(client, agency, make_user):
     assert r.status_code == 401 and r.json()["code"] == "token_user_inactive"
 
 
+def test_token_of_a_locked_out_user_stops_working_until_the_lock_ends(client, agency, make_user, settings):
+    station = make_user(agency, Role.OFFICER, username="station.user")
+    raw = _token_for(station)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/login/", {"username": "station.user", "password": "wrong-password"})
+    r = client.get("/api/org/me", **_auth(raw))
+    assert r.status_code == 401 and r.json()["code"] == "token_user_locked"
+    assert "锁定" in r.json()["message"]
+    r = client.get("/api/uploads/nothing", HTTP_TUS_RESUMABLE="1.0.0", **_auth(raw))
+    assert r.status_code == 401 and r.json()["code"] == "token_user_locked"  # tus asks the same service
+
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.filter(username="station.user").update(attempt_time="2000-01-01T00:00:00Z")
+    assert client.get("/api/org/me", **_auth(raw)).status_code == 200  # the cool-off is over
+
+
+def test_token_of_a_user_with_no_role_left_stops_working(client, agency, make_user):
+    station = make_user(agency, Role.OFFICER)
+    raw = _token_for(station)
+    services.role_revoke(actor=None, user=station, role=Role.OFFICER)
+    r = client.get("/api/org/me", **_auth(raw))
+    assert r.status_code == 401 and r.json()["code"] == "token_user_removed"
+
+
+def test_token_of_a_user_moved_to_another_agency_stops_working(client, agency, other_agency, make_user):
+    station = make_user(agency, Role.OFFICER)
+    raw = _token_for(station)
+    User.objects.filter(pk=station.pk).update(agency=other_agency)
+    r = client.get("/api/org/me", **_auth(raw))
+    assert r.status_code == 401 and r.json()["code"] == "token_user_removed"
+
+
 def test_no_credentials__401(client, db):
     r = client.get("/api/org/me")
     assert r.status_code == 401 and r.json()["code"] == "not_authenticated"
