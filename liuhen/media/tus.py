@@ -18,6 +18,7 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from liuhen.core.errors import DomainError, PermissionDenied
+from liuhen.core.inputs import ascii_int
 from liuhen.media import services
 from liuhen.media.errors import UploadInvalid
 from liuhen.media.models import Upload, UploadStatus
@@ -78,7 +79,18 @@ def _options() -> HttpResponse:
 
 
 def _method(request: HttpRequest) -> str:
-    return request.META.get("HTTP_X_HTTP_METHOD_OVERRIDE", request.method or "").upper()
+    """The tus method: ``X-HTTP-Method-Override`` is for clients that can only send POST, and only a POST
+    may carry it. The CSRF check reads ``request.method``: a GET or HEAD turned into a DELETE by the
+    header would pass it as a safe request and then delete."""
+    override = request.META.get("HTTP_X_HTTP_METHOD_OVERRIDE")
+    if override is None:
+        return (request.method or "").upper()
+    if request.method != "POST":
+        raise UploadInvalid(
+            "只有 POST 请求可以用 X-HTTP-Method-Override 改写请求方法；请直接发送 PATCH、DELETE 或 HEAD",
+            code="method_override_not_post",
+        )
+    return override.strip().upper()
 
 
 def _precondition(request: HttpRequest) -> HttpResponse | None:
@@ -92,10 +104,12 @@ def _precondition(request: HttpRequest) -> HttpResponse | None:
 
 
 def _int_header(request: HttpRequest, name: str) -> int:
-    raw = request.META.get(name, "")
-    if not raw.isdigit():
-        raise UploadInvalid(f"{name.removeprefix('HTTP_').replace('_', '-').title()} 必须是非负整数")
-    return int(raw)
+    value = ascii_int(request.META.get(name, ""))
+    if value is None:
+        raise UploadInvalid(
+            f"{name.removeprefix('HTTP_').replace('_', '-').title()} 必须是由 ASCII 数字 0–9 组成的非负整数"
+        )
+    return value
 
 
 def _upload_headers(upload: Upload) -> dict[str, str]:
@@ -110,7 +124,10 @@ def _upload_headers(upload: Upload) -> dict[str, str]:
 @csrf_exempt
 def uploads(request: HttpRequest) -> HttpResponse:
     """OPTIONS (capabilities) and POST (creation)."""
-    method = _method(request)
+    try:
+        method = _method(request)
+    except DomainError as exc:
+        return _error(exc)
     if method == "OPTIONS":
         return _options()
     if (refusal := _precondition(request)) is not None:
@@ -135,7 +152,10 @@ def uploads(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 def upload(request: HttpRequest, upload_id: str) -> HttpResponse:
     """HEAD (where to resume), PATCH (append), DELETE (terminate) on one upload."""
-    method = _method(request)
+    try:
+        method = _method(request)
+    except DomainError as exc:
+        return _error(exc)
     if method == "OPTIONS":
         return _options()
     if (refusal := _precondition(request)) is not None:
@@ -152,8 +172,7 @@ def upload(request: HttpRequest, upload_id: str) -> HttpResponse:
                     {"code": "upload_content_type", "message": f"PATCH 的 Content-Type 必须是 {OFFSET_CONTENT_TYPE}"},
                 )
             offset = _int_header(request, "HTTP_UPLOAD_OFFSET")
-            raw_length = request.META.get("CONTENT_LENGTH", "")
-            content_length = int(raw_length) if raw_length.isdigit() else None
+            content_length = _int_header(request, "CONTENT_LENGTH") if request.META.get("CONTENT_LENGTH") else None
             result = services.upload_append(
                 actor=user, upload_id=upload_id, offset=offset, body=request, content_length=content_length
             )

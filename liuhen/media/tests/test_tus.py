@@ -189,3 +189,55 @@ def test_session_upload__needs_the_csrf_token(live_server, staff, client):
         pytest.skip("home page sets no CSRF cookie")
     ok = session.post(url, headers={**TUS, "Upload-Length": "3", "X-CSRFToken": token, "Referer": live_server.url})
     assert ok.status_code == 201
+
+
+def _tus_client(**kw):
+    from django.test import Client
+
+    return Client(enforce_csrf_checks=True, HTTP_TUS_RESUMABLE="1.0.0", **kw)
+
+
+def test_method_override__a_get_with_a_session_cannot_delete_past_the_csrf_check(staff):
+    from liuhen.media import services as media
+
+    upload = media.upload_create(actor=staff.officer, length=16)
+    browser = _tus_client()
+    browser.force_login(staff.officer)
+    url = f"/api/uploads/{upload.pk}"
+    refused = browser.get(url, HTTP_X_HTTP_METHOD_OVERRIDE="DELETE")
+    assert refused.status_code == 422 and refused.json()["code"] == "method_override_not_post"
+    assert "POST" in refused.json()["message"]
+    forged = browser.post(url, HTTP_X_HTTP_METHOD_OVERRIDE="DELETE")  # the override itself is checked as unsafe
+    assert forged.status_code == 403 and forged.json()["code"] == "csrf_failed"
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.ACTIVE
+    browser.get("/")  # the page sets the CSRF cookie, as for the upload page
+    token = browser.cookies["csrftoken"].value
+    done = browser.post(url, HTTP_X_HTTP_METHOD_OVERRIDE="DELETE", HTTP_X_CSRFTOKEN=token)
+    assert done.status_code == 204
+    upload.refresh_from_db()
+    assert upload.status != UploadStatus.ACTIVE
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "-1", "1e3", " 12", "9" * 40])
+def test_creation__upload_length_not_plain_ascii_digits_is_refused_with_a_code(staff, token_for, value):
+    machine = _tus_client(HTTP_AUTHORIZATION=f"Bearer {token_for(staff.officer)}")
+    response = machine.post("/api/uploads/", HTTP_UPLOAD_LENGTH=value)
+    assert response.status_code in (413, 422), response.content
+    assert response.json()["code"] in ("upload_invalid", "upload_too_large")
+    assert not Upload.objects.exists()
+
+
+@pytest.mark.parametrize("header", ["HTTP_UPLOAD_OFFSET", "CONTENT_LENGTH"])
+def test_patch__non_ascii_digits_in_offset_or_content_length_is_refused(staff, token_for, header):
+    from liuhen.media import services as media
+
+    upload = media.upload_create(actor=staff.officer, length=4)
+    machine = _tus_client(HTTP_AUTHORIZATION=f"Bearer {token_for(staff.officer)}")
+    headers = {"HTTP_UPLOAD_OFFSET": "0", header: "²"}
+    response = machine.patch(
+        f"/api/uploads/{upload.pk}", data=b"abcd", content_type="application/offset+octet-stream", **headers
+    )
+    assert response.status_code == 422 and response.json()["code"] == "upload_invalid", response.content
+    upload.refresh_from_db()
+    assert upload.offset == 0
