@@ -57,25 +57,29 @@ def _original_path(rec: MediaRecord) -> Iterator[Path]:
 
 
 def _reuse(rec: MediaRecord) -> list[MediaDerivative]:
-    """Derivatives already made from the same bytes (a duplicate upload): the same blobs serve again."""
-    return list(
-        MediaDerivative.objects.filter(record__blob_id=rec.blob_id, record__agency_id=rec.agency_id)
-        .exclude(record=rec)
-        .order_by("id")
-    )
+    """Derivatives already made from the same bytes (a duplicate upload): the same blobs serve again,
+    the earliest of each kind (every earlier copy has its own row of each kind)."""
+    earliest: dict[str, MediaDerivative] = {}
+    rows = MediaDerivative.objects.filter(record__blob_id=rec.blob_id, record__agency_id=rec.agency_id)
+    for row in rows.exclude(record=rec).order_by("id"):
+        earliest.setdefault(row.kind, row)
+    return list(earliest.values())
 
 
 def _store(rec: MediaRecord, made: list[dict[str, Any]]) -> list[MediaDerivative]:
     """One transaction: the rows and their events (the blobs are already stored)."""
     rows: list[MediaDerivative] = []
     with transaction.atomic():
+        # Two runs for one record (a task queued twice) take turns here: the second sees the first's rows.
+        MediaRecord.objects.select_for_update().filter(pk=rec.pk).values_list("pk", flat=True).first()
         have = set(MediaDerivative.objects.filter(record=rec).values_list("kind", flat=True))
         now = timezone.now()
         for item in made:
             if item["kind"] in have:
-                continue
+                continue  # one row per record and kind (media_derivative_one_per_kind)
             row = MediaDerivative(record=rec, made_at=now, **item)
             row.save()
+            have.add(row.kind)
             record(
                 actor="系统",
                 action="av_record.derived",

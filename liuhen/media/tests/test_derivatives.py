@@ -101,6 +101,18 @@ def test_duplicate_upload__reuses_the_first_records_derived_blobs(staff, mp4):
     assert verify_records() == []
 
 
+def test_duplicate_upload__third_copy_and_later_get_one_preview_of_each_kind(staff, mp4):
+    """The same bytes uploaded again and again: each copy reuses the derived blobs once per kind (the
+    third found the preview and thumbnail of both earlier copies and hit the unique record/kind)."""
+    copies = [_ingest(staff, mp4, "video/mp4") for _ in range(4)]
+    for rec in copies:
+        derivatives.av_record_derive_task.call(record_id=rec.pk)  # what the worker runs
+    made = [{d.kind: d.blob_id for d in MediaDerivative.objects.filter(record=rec)} for rec in copies]
+    assert all(m == made[0] for m in made) and set(made[0]) == {DerivativeKind.PREVIEW, DerivativeKind.THUMBNAIL}
+    assert MediaDerivative.objects.count() == 8
+    assert verify_records() == []
+
+
 def test_probe_commit__queues_the_preview_task(staff, mp4, django_capture_on_commit_callbacks):
     rec = _ingest(staff, mp4, "video/mp4")
     with django_capture_on_commit_callbacks(execute=True):
