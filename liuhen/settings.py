@@ -208,6 +208,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 LIUHEN_CHECKPOINT_EVERY_EVENTS = int(os.environ.get("LIUHEN_CHECKPOINT_EVERY_EVENTS", "1000"))
 LIUHEN_CHECKPOINT_EVERY_MINUTES = float(os.environ.get("LIUHEN_CHECKPOINT_EVERY_MINUTES", "10"))
 LIUHEN_LEDGER_ORIGIN = os.environ.get("LIUHEN_LEDGER_ORIGIN", "liuhen.local/ledger")
+# Witnesses (liuhen.ledger.cosigning, ADR 0013): outside bodies whose liuhen-witness co-signs checkpoints.
+# LIUHEN_WITNESSES: their cosignature vkeys, comma- or whitespace-separated, each optionally "名称=vkey";
+# LIUHEN_WITNESS_QUORUM: how many must co-sign a checkpoint (default: a majority of them; 0 without witnesses).
+LIUHEN_WITNESSES = os.environ.get("LIUHEN_WITNESSES", "")
+LIUHEN_WITNESS_QUORUM = os.environ.get("LIUHEN_WITNESS_QUORUM", "")
 
 LOGGING = {
     "version": 1,

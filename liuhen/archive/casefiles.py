@@ -59,6 +59,7 @@ from liuhen.core.errors import NotFound, PermissionDenied
 from liuhen.ledger import signing
 from liuhen.ledger.blobstore.selectors import blob_get, blob_open
 from liuhen.ledger.blobstore.services import blob_put
+from liuhen.ledger.cosigning import cosigned_note
 from liuhen.ledger.models import Event
 from liuhen.ledger.services import checkpoint_create, proof_bundle, record
 from liuhen.org.rules import Role
@@ -238,9 +239,9 @@ def _stored_event(sha256: str) -> Event:
     return event
 
 
-def _proof(event: Event, cp: Any) -> dict[str, Any]:
+def _proof(event: Event, cp: Any, note: str) -> dict[str, Any]:
     """The ``liuhen-proof/1`` bundle of ``event`` in checkpoint ``cp`` (the assembly's own event records the export)."""
-    return proof_bundle(event, cp)
+    return proof_bundle(event, cp, note=note)
 
 
 # ---------------------------------------------------------------- assembly
@@ -585,6 +586,7 @@ def case_file_assemble(*, actor: Any, case: Case) -> CaseFile:
     entries += av + _disc_statement_entries(case, profile) + _timeline_entries(actor, case, profile, excluded)
     cp = checkpoint_create()
     assert cp is not None
+    note = cosigned_note(cp)  # once: the package and every proof in it carry the same checkpoint text
     seqs: dict[str, int] = {}
     items: list[PackageItem] = []
     for entry in entries:
@@ -597,7 +599,7 @@ def case_file_assemble(*, actor: Any, case: Case) -> CaseFile:
                 kind=entry.kind,
                 title=entry.title,
                 file=_source(entry.sha256, entry.suffix),
-                proof=_proof(_stored_event(entry.sha256), cp),
+                proof=_proof(_stored_event(entry.sha256), cp, note),
                 doc_number=entry.doc_number,
                 responsible=entry.responsible,
                 date=entry.date,
@@ -632,7 +634,7 @@ def case_file_assemble(*, actor: Any, case: Case) -> CaseFile:
         ),
         volumes=used,
         items=items,
-        checkpoint=cp.note,
+        checkpoint=note,
         vkey=signing.deployment_verifier().vkey,
         profile=f"{case.profile_id}@{case.profile_version}",
         av_metadata_fields=DEFAULT_AV_METADATA_FIELDS,

@@ -393,8 +393,9 @@ def _proofs_for(sha256s: Sequence[str]) -> tuple[dict[str, dict[str, Any]], str,
     to the same checkpoint, and exporting for a disc is the records keeper's act (``disc.built``).
     """
     from liuhen.ledger import signing
+    from liuhen.ledger.cosigning import checkpoint_for_proof, cosigned_note
     from liuhen.ledger.models import Event
-    from liuhen.ledger.services import checkpoint_create, proof_bundle
+    from liuhen.ledger.services import proof_bundle
 
     events = {}
     for sha in sha256s:
@@ -402,11 +403,12 @@ def _proofs_for(sha256s: Sequence[str]) -> tuple[dict[str, dict[str, Any]], str,
         if event is None:
             raise DiscSpecInvalid(f"账本中没有存入文件 {sha[:12]}… 的事件，无法附上存在性证明", code="proof_missing")
         events[sha] = event
-    cp = checkpoint_create()
-    assert cp is not None
+    # The newest checkpoint the witnesses' quorum co-signed when it covers every file (ADR 0013).
+    cp = checkpoint_for_proof(min_size=max((e.seq for e in events.values()), default=0) + 1)
+    note = cosigned_note(cp)  # once: every proof on the disc carries the same checkpoint text
     vkey = signing.deployment_verifier().vkey
-    proofs = {sha: proof_bundle(event, cp) for sha, event in events.items()}
-    return proofs, cp.note, vkey
+    proofs = {sha: proof_bundle(event, cp, note=note) for sha, event in events.items()}
+    return proofs, note, vkey
 
 
 class _Progress:

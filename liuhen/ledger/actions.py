@@ -32,6 +32,7 @@ ACTIONS: dict[str, str] = {
     "demo.loaded": "载入演示数据",
     # ledger
     "ledger.checkpoint_signed": "签署账本检查点",
+    "ledger.checkpoint_cosigned": "见证方签署检查点",
     "ledger.proof_exported": "导出账本存在性证明",
     "ledger.verified": "完成完整性核验",
     "ledger.verify_requested": "发起完整性核验",

@@ -1,7 +1,7 @@
 """Database triggers that keep the ledger append-only even against a bug or a stray SQL statement.
 
 Clause integ-audit-trail-traceability ("trail entries cannot be edited or deleted"). The event, tree
-node, checkpoint and verification report tables refuse UPDATE and DELETE (and TRUNCATE on
+node, checkpoint, cosignature and verification report tables refuse UPDATE and DELETE (and TRUNCATE on
 PostgreSQL); the head row may only move forward. Someone with the database owner's rights can still
 drop a trigger: that is what ``verify`` and the signed checkpoints are for.
 
@@ -12,10 +12,17 @@ again (``test_guards`` fails if a trigger is missing).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 
-APPEND_ONLY_TABLES = ("ledger_event", "ledger_treenode", "ledger_checkpoint", "ledger_verificationreport")
+APPEND_ONLY_TABLES = (
+    "ledger_event",
+    "ledger_treenode",
+    "ledger_checkpoint",
+    "ledger_verificationreport",
+    "ledger_cosignature",  # since migration 0004 (witnesses, ADR 0013)
+)
 HEAD_TABLE = "ledger_ledgerhead"
 
 _HEAD_BACKWARDS = (
@@ -24,9 +31,9 @@ _HEAD_BACKWARDS = (
 )
 
 
-def _sqlite_create() -> list[str]:
+def _sqlite_create(tables: Sequence[str] = APPEND_ONLY_TABLES) -> list[str]:
     sql = []
-    for table in APPEND_ONLY_TABLES:
+    for table in tables:
         for op in ("UPDATE", "DELETE"):
             sql.append(
                 f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
@@ -69,9 +76,9 @@ END $$""",
 ]
 
 
-def _pg_create() -> list[str]:
+def _pg_create(tables: Sequence[str] = APPEND_ONLY_TABLES) -> list[str]:
     sql = list(_PG_FUNCTIONS)
-    for table in APPEND_ONLY_TABLES:
+    for table in tables:
         sql.append(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION liuhen_ledger_refuse()"
@@ -91,9 +98,9 @@ def _pg_create() -> list[str]:
     return sql
 
 
-def _pg_drop() -> list[str]:
+def _pg_drop(tables: Sequence[str] = APPEND_ONLY_TABLES) -> list[str]:
     sql = []
-    for table in APPEND_ONLY_TABLES:
+    for table in tables:
         sql.append(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
         sql.append(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
     sql.append(f"DROP TRIGGER IF EXISTS {HEAD_TABLE}_forward_only ON {HEAD_TABLE}")
@@ -101,24 +108,33 @@ def _pg_drop() -> list[str]:
     return sql
 
 
-def statements(vendor: str, *, drop: bool = False) -> list[str]:
+def statements(vendor: str, *, drop: bool = False, tables: Sequence[str] = APPEND_ONLY_TABLES) -> list[str]:
     if vendor == "sqlite":
-        return _sqlite_drop() if drop else _sqlite_create()
+        return _sqlite_drop() if drop else _sqlite_create(tables)
     if vendor == "postgresql":
-        return _pg_drop() if drop else _pg_drop() + _pg_create()
+        return _pg_drop(tables) if drop else _pg_drop(tables) + _pg_create(tables)
     raise NotImplementedError(f"no ledger guards for database vendor {vendor!r}")
+
+
+def _ledger_statements(connection: Any, *, drop: bool = False) -> list[str]:
+    """``statements`` for the ledger tables this database has: migration 0003 runs before 0004 creates
+    ``ledger_cosignature``, and an append-only table added later is guarded by its own migration."""
+    with connection.cursor() as cursor:
+        present = set(connection.introspection.table_names(cursor))
+    tables = [t for t in APPEND_ONLY_TABLES if t in present]
+    return statements(connection.vendor, drop=drop, tables=tables)
 
 
 def create(connection: Any) -> None:
     with connection.cursor() as cursor:
-        for sql in statements(connection.vendor):
+        for sql in _ledger_statements(connection):
             cursor.execute(sql)
 
 
 def drop(connection: Any) -> None:
     """Remove the guards. Only for tests that simulate an attacker, and for flushing a test database."""
     with connection.cursor() as cursor:
-        for sql in statements(connection.vendor, drop=True):
+        for sql in _ledger_statements(connection, drop=True):
             cursor.execute(sql)
 
 

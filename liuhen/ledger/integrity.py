@@ -2,7 +2,8 @@
 
 Clauses integ-no-tamper-original, integ-audit-trail-traceability, resp-tamper-delete: originals are
 re-hashed (``verify_blobs``), the ledger is replayed and checked against every signed checkpoint
-(``verify_ledger``), every write-once record row is compared with the event that created it
+(``verify_ledger``) and every witness's cosignature against the configured witness keys
+(``verify_cosignatures``), every write-once record row is compared with the event that created it
 (``verify_records``) and, when asked, an off-site replica is proven complete and intact
 (``replication.verify_replica``). One :class:`IntegrityResult` carries every finding; it renders as a
 Chinese report for people and as JSON for programs. ``integrity_verify`` runs it and keeps the report.
@@ -21,6 +22,7 @@ from django.utils import timezone
 from liuhen.core.errors import DomainError
 from liuhen.ledger import services
 from liuhen.ledger.blobstore.verification import verify_blobs
+from liuhen.ledger.cosigning import verify_cosignatures
 from liuhen.ledger.findings import Finding
 from liuhen.ledger.models import VerificationReport
 from liuhen.ledger.records import verify_records
@@ -35,6 +37,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("tree_", "默克尔树"),
     ("checkpoint_", "检查点"),
     ("witness_", "检查点"),
+    ("cosignature_", "见证签名"),
     ("record_", "记录与账本"),
     ("replica_", "异地副本"),
 )
@@ -137,6 +140,7 @@ def verify_all(
     result.findings += verify_blobs(sample=sample, with_sm3=with_sm3, stats=blob_stats)
     result.stats.update(blob_stats)
     result.findings += verify_ledger(public_keys=public_keys, stats=result.stats)
+    result.findings += verify_cosignatures(stats=result.stats)
     result.findings += verify_records(stats=result.stats)
     if replica:
         result.findings += _replica_findings(replica, result.stats)

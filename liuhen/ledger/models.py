@@ -1,8 +1,9 @@
 """The append-only ledger of every action (clause integ-audit-trail-traceability).
 
 Events are the leaves of an RFC 9162 Merkle tree whose complete subtrees are kept in ``TreeNode``;
-signed checkpoints of the tree are kept in ``Checkpoint``. Rows of these tables are never updated or
-deleted: database triggers refuse it (``liuhen.ledger.guards``, created by migration 0002).
+signed checkpoints of the tree are kept in ``Checkpoint``, witnesses' cosignatures of them in
+``Cosignature``. Rows of these tables are never updated or deleted: database triggers refuse it
+(``liuhen.ledger.guards``, installed by migrations 0003 and 0004).
 """
 
 from __future__ import annotations
@@ -82,6 +83,32 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint size={self.size}"
+
+
+class Cosignature(models.Model):
+    """A witness's C2SP tlog-cosignature (``cosignature/v1``) of one checkpoint, as it was received.
+
+    ``line`` is the note signature line itself; ``witness``, ``key_id`` and ``timestamp`` are read from
+    it (``verify`` checks they still agree, and the signature against the configured witness keys).
+    """
+
+    # DO_NOTHING: a checkpoint is never deleted, and the append-only trigger is what refuses it.
+    checkpoint = models.ForeignKey(Checkpoint, models.DO_NOTHING, related_name="cosignatures", verbose_name="检查点")
+    witness = models.CharField("见证方密钥名称", max_length=255)
+    key_id = models.CharField("见证方密钥标识", max_length=8)
+    timestamp = models.BigIntegerField("见证时间（Unix 秒）")
+    line = models.TextField("见证签名行")
+    received_at = models.DateTimeField("收到时间")
+
+    class Meta:
+        verbose_name = "检查点见证签名"
+        ordering = ["checkpoint_id", "witness", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness", "key_id"], name="ledger_cosignature_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"cosignature {self.witness} of checkpoint {self.checkpoint_id}"
 
 
 class VerificationReport(models.Model):

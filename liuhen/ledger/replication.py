@@ -53,10 +53,18 @@ SEGMENT_RE = re.compile(r"events-(\d{12})-(\d{12})\.jsonl")
 SNAPSHOT_RE = re.compile(r"snapshot-(\d{12})\.jsonl\.gz")
 CHECKPOINTS = "ledger/checkpoints.jsonl"
 PUBLIC_KEY = "ledger/public-key.txt"
-# Events every replication or verification run writes about itself: they reach the replica only on
-# the next run, so a replica missing nothing but these is not "behind".
+# Events every replication or verification run writes about itself (and witnesses' cosignatures, which
+# arrive on their own schedule): they reach the replica only on the next run, so a replica missing
+# nothing but these is not "behind".
 BOOKKEEPING = frozenset(
-    {"ledger.replicated", "ledger.restored", "ledger.verified", "ledger.verify_requested", "ledger.checkpoint_signed"}
+    {
+        "ledger.replicated",
+        "ledger.restored",
+        "ledger.verified",
+        "ledger.verify_requested",
+        "ledger.checkpoint_signed",
+        "ledger.checkpoint_cosigned",
+    }
 )
 EVENT_COLUMNS = tuple(f.attname for f in Event._meta.concrete_fields)
 

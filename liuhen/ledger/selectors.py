@@ -52,6 +52,10 @@ def latest_checkpoint() -> Checkpoint | None:
     return Checkpoint.objects.order_by("-size", "-id").first()
 
 
+def recent_checkpoints(limit: int = 10) -> list[Checkpoint]:
+    return list(Checkpoint.objects.order_by("-size", "-id")[:limit])
+
+
 def latest_report() -> VerificationReport | None:
     return VerificationReport.objects.order_by("-created_at", "-id").first()
 

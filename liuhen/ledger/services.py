@@ -317,10 +317,17 @@ def _require_auditor(actor: Any) -> None:
         raise PermissionDenied("只有安全审计员和监督人员可以导出账本证明")
 
 
-def proof_bundle(event: Event, cp: Checkpoint) -> dict[str, Any]:
+def proof_bundle(event: Event, cp: Checkpoint, *, note: str | None = None) -> dict[str, Any]:
     """The ``liuhen-proof/1`` bundle that ``tools/liuhen_verify_proof.py`` checks: ``event`` is in
     signed checkpoint ``cp`` (verified here before it is handed out). No access check and no event:
-    the caller's act records the export (an auditor's export, a case file, an evidence disc)."""
+    the caller's act records the export (an auditor's export, a case file, an evidence disc).
+
+    ``checkpoint`` is the note with the witnesses' cosignature lines after the log's signature
+    (``cosigning.cosigned_note``; ADR 0013): still a valid signed note for verifiers that know no
+    witness. A caller building several bundles on one checkpoint passes the ``note`` it got once, so
+    that a cosignature arriving meanwhile cannot make them differ."""
+    from liuhen.ledger.cosigning import cosigned_note
+
     path = merkle.inclusion_proof(event.seq, cp.size, tree_fetch)
     leaf = bytes.fromhex(event.leaf_hash)
     merkle.verify_inclusion(event.seq, cp.size, leaf, path, bytes.fromhex(cp.root_hash))
@@ -332,7 +339,7 @@ def proof_bundle(event: Event, cp: Checkpoint) -> dict[str, Any]:
         "leaf_hash": base64.b64encode(leaf).decode(),
         "payload": event.payload,
         "inclusion_proof": [base64.b64encode(h).decode() for h in path],
-        "checkpoint": cp.note,
+        "checkpoint": note if note is not None else cosigned_note(cp),
         "vkey": signing.deployment_verifier().vkey,
     }
 
@@ -340,16 +347,16 @@ def proof_bundle(event: Event, cp: Checkpoint) -> dict[str, Any]:
 def proof_bundle_export(*, actor: Any, seq: int) -> dict[str, Any]:
     """An auditor's export of the proof that event ``seq`` is in the ledger (recorded).
 
-    Uses the latest checkpoint, signing a new one first when it does not yet cover the event.
+    Uses the newest checkpoint a quorum of witnesses co-signed that covers the event, else the latest
+    one, signing a new one first when it does not yet cover the event.
     """
-    _require_auditor(actor)
+    from liuhen.ledger.cosigning import checkpoint_for_proof
+
     event = Event.objects.filter(seq=seq).first()
     if event is None or event.agency_id not in (None, getattr(actor, "agency_id", None)):
         raise NotFound("账本事件不存在或无权查看", code="ledger_event_not_found")
-    cp = Checkpoint.objects.order_by("-size", "-id").first()
-    if cp is None or cp.size <= seq:
-        cp = checkpoint_create()
-    assert cp is not None
+    _require_auditor(actor)  # after the lookup: another agency's event is 404 for every role
+    cp = checkpoint_for_proof(min_size=seq + 1)
     bundle = proof_bundle(event, cp)
     with transaction.atomic():
         record(

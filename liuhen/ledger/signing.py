@@ -6,7 +6,11 @@ checkpoint. Formats (https://c2sp.org/signed-note, https://c2sp.org/tlog-checkpo
 - checkpoint body: ``<origin>\\n<tree size>\\n<base64 root hash>\\n``;
 - signed note: body, a blank line, then ``— <key name> <base64(key hash ‖ Ed25519 signature)>\\n``;
 - key hash: the first 4 bytes of SHA-256(key name ‖ 0x0A ‖ 0x01 ‖ 32-byte public key);
-- verifier key (vkey): ``<name>+<key hash, 8 hex>+<base64(0x01 ‖ public key)>``.
+- verifier key (vkey): ``<name>+<key hash, 8 hex>+<base64(0x01 ‖ public key)>``;
+- cosignature (https://c2sp.org/tlog-cosignature, ``cosignature/v1``): a witness's note signature
+  line on a checkpoint, ``— <witness name> base64(key id ‖ u64 timestamp, big-endian ‖ Ed25519
+  signature)``, signing ``cosignature/v1\ntime <timestamp>\n`` followed by the checkpoint body; the
+  witness's key id and vkey use signature type 0x04 where the log's use 0x01.
 
 The private key is generated on first use and kept outside the database, in
 ``DATA_DIR/keys/ledger-ed25519.pem`` (mode 0600).
@@ -46,8 +50,22 @@ def origin() -> str:
     return name
 
 
-def key_hash(name: str, public_key: bytes) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ALG_ED25519]) + public_key).digest()[:4]
+def key_hash(name: str, public_key: bytes, alg: int = ALG_ED25519) -> bytes:
+    return hashlib.sha256(name.encode() + b"\n" + bytes([alg]) + public_key).digest()[:4]
+
+
+def _parse_vkey(vkey: str, alg: int) -> tuple[str, bytes]:
+    """(name, 32-byte public key) of a vkey of signature type ``alg``, its key hash checked."""
+    try:
+        name, hash_hex, encoded = vkey.strip().split("+", 2)  # base64 may hold "+"
+        raw = base64.b64decode(encoded, validate=True)
+    except ValueError as exc:
+        raise NoteError(f"malformed verifier key: {exc}") from None
+    if len(raw) != 33 or raw[0] != alg:
+        raise NoteError("verifier key is not an Ed25519 key" + (" for cosignatures" if alg != ALG_ED25519 else ""))
+    if not name or any(c.isspace() for c in name) or key_hash(name, raw[1:], alg).hex() != hash_hex.lower():
+        raise NoteError("verifier key hash does not match its name and key")
+    return name, raw[1:]
 
 
 def vkey_for(name: str, public_key: bytes) -> str:
@@ -70,17 +88,7 @@ class Verifier:
 
     @classmethod
     def parse(cls, vkey: str) -> Verifier:
-        try:
-            name, hash_hex, encoded = vkey.strip().split("+", 2)  # base64 may hold "+"
-            raw = base64.b64decode(encoded, validate=True)
-        except ValueError as exc:
-            raise NoteError(f"malformed verifier key: {exc}") from None
-        if len(raw) != 33 or raw[0] != ALG_ED25519:
-            raise NoteError("verifier key is not an Ed25519 key")
-        verifier = cls(name, raw[1:])
-        if verifier.key_id.hex() != hash_hex.lower():
-            raise NoteError("verifier key hash does not match its name and key")
-        return verifier
+        return cls(*_parse_vkey(vkey, ALG_ED25519))
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         try:
@@ -197,3 +205,85 @@ def open_checkpoint(note: str, verifiers: list[Verifier]) -> SignedCheckpoint:
     if lines[1] != str(size) or size < 0 or len(root) != 32:
         raise NoteError("checkpoint size or root hash is malformed")
     return SignedCheckpoint(lines[0], size, root, body, signed_by)
+
+
+# --- cosignatures (C2SP tlog-cosignature, cosignature/v1) -----------------------------------------
+
+ALG_COSIGNATURE_V1 = 0x04
+COSIGNATURE_HEADER = "cosignature/v1\n"
+MAX_TIMESTAMP = 2**63 - 1
+
+
+def cosignature_message(body: str, timestamp: int) -> bytes:
+    """What a witness signs: the header line, the time line and the checkpoint body (no signatures)."""
+    return f"{COSIGNATURE_HEADER}time {timestamp}\n{body}".encode()
+
+
+@dataclass(frozen=True)
+class Cosigner:
+    """A witness's cosignature key (name and 32-byte Ed25519 public key)."""
+
+    name: str
+    public_key: bytes
+
+    @property
+    def key_id(self) -> bytes:
+        return key_hash(self.name, self.public_key, ALG_COSIGNATURE_V1)
+
+    @property
+    def vkey(self) -> str:
+        encoded = base64.b64encode(bytes([ALG_COSIGNATURE_V1]) + self.public_key).decode()
+        return f"{self.name}+{self.key_id.hex()}+{encoded}"
+
+    @classmethod
+    def parse(cls, vkey: str) -> Cosigner:
+        return cls(*_parse_vkey(vkey, ALG_COSIGNATURE_V1))
+
+    def verify(self, body: str, timestamp: int, signature: bytes) -> bool:
+        try:
+            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, cosignature_message(body, timestamp))
+        except InvalidSignature:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class CosignatureLine:
+    """One parsed ``— <name> base64(key id ‖ timestamp ‖ signature)`` line."""
+
+    name: str
+    key_id: bytes
+    timestamp: int
+    signature: bytes
+
+    @property
+    def line(self) -> str:
+        encoded = base64.b64encode(self.key_id + self.timestamp.to_bytes(8, "big") + self.signature).decode()
+        return f"{SIG_PREFIX}{self.name} {encoded}"
+
+    @classmethod
+    def parse(cls, line: str) -> CosignatureLine:
+        text = line.removesuffix("\n")
+        if not text.startswith(SIG_PREFIX) or "\n" in text:
+            raise NoteError("a cosignature is one line starting with an em dash and a space")
+        fields = text[len(SIG_PREFIX) :].split(" ")
+        if len(fields) != 2 or not fields[0]:
+            raise NoteError("a cosignature line holds a key name and one base64 field")
+        try:
+            raw = base64.b64decode(fields[1], validate=True)
+        except ValueError:
+            raise NoteError("the cosignature is not valid base64") from None
+        if len(raw) != 4 + 8 + 64:
+            raise NoteError(f"a cosignature/v1 signature is 76 bytes, this one {len(raw)}")
+        timestamp = int.from_bytes(raw[4:12], "big")
+        if timestamp > MAX_TIMESTAMP:
+            raise NoteError("the cosignature timestamp exceeds 2^63 - 1")
+        return cls(fields[0], raw[:4], timestamp, raw[12:])
+
+
+def note_body(note: str) -> str:
+    """The body of a signed note (up to and including the newline before the blank line)."""
+    body, sep, _ = note.partition("\n\n")
+    if not sep:
+        raise NoteError("note has no signature block")
+    return body + "\n"

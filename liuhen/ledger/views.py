@@ -1,5 +1,6 @@
-"""Audit pages: the trail (audit administrator), the latest checkpoint, the public key, the last
-verification report. Thin: reads come from selectors, the one write from services."""
+"""Audit pages: the trail (audit administrator), the latest checkpoints with their witnesses'
+cosignatures, the public key, the last verification report. Thin: reads come from selectors, the one
+write from services."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from liuhen.core.errors import DomainError
-from liuhen.ledger import selectors, services
+from liuhen.ledger import cosigning, selectors, services
 from liuhen.ledger.actions import ACTIONS
 
 PAGE_SIZE = 50
@@ -31,6 +32,12 @@ def audit(request: HttpRequest) -> HttpResponse:
         event.action_label = ACTIONS.get(event.action, event.action)
     query = urlencode({k: v for k, v in filters.items() if v})
     report = selectors.latest_report()
+    checkpoints = selectors.recent_checkpoints()
+    try:
+        witnessing = cosigning.witnessing_of(checkpoints)
+        witness_config, witness_error = cosigning.configured(), ""
+    except cosigning.WitnessConfigInvalid as exc:
+        witnessing, witness_config, witness_error = {}, None, f"见证方配置有误：{exc.message}"
     return render(
         request,
         "ledger/audit.html",
@@ -40,7 +47,11 @@ def audit(request: HttpRequest) -> HttpResponse:
             "query": query,
             "actions": sorted(ACTIONS.items()),
             "object_types": selectors.object_types(user=request.user),
-            "checkpoint": selectors.latest_checkpoint(),
+            "checkpoint": checkpoints[0] if checkpoints else None,
+            "checkpoints": [(cp, witnessing.get(cp.pk)) for cp in checkpoints],
+            "latest_witnessing": witnessing.get(checkpoints[0].pk) if checkpoints else None,
+            "witness_config": witness_config,
+            "witness_error": witness_error,
             "key": selectors.public_key(),
             "report": report,
             "report_findings": (report.findings[:20] if report else []),

@@ -26,3 +26,11 @@ def append(db):
             ]
 
     return _append
+
+
+@pytest.fixture
+def witnesses(settings):
+    """Two witnesses (市司法局, 市档案馆) the deployment trusts, both needed (quorum 2)."""
+    from liuhen.ledger.tests.witnessing import two_witnesses
+
+    return two_witnesses(settings)

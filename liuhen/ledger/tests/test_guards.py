@@ -6,13 +6,16 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from liuhen.ledger import guards, services
-from liuhen.ledger.models import Checkpoint, Event, LedgerHead, TreeNode, VerificationReport
+from liuhen.ledger.models import Checkpoint, Cosignature, Event, LedgerHead, TreeNode, VerificationReport
 
 
 @pytest.fixture
-def filled(append):
+def filled(append, witnesses):
+    from liuhen.ledger.cosigning import cosignature_record
+
     append(5)
-    services.checkpoint_create()
+    cp = services.checkpoint_create()
+    cosignature_record(checkpoint=cp.note, cosignature=witnesses[0].cosign(cp))
     services.verification_report_save(findings=[], summary="ok")
     return Event.objects.order_by("seq").first()
 
@@ -28,11 +31,17 @@ def test_every_guard_trigger_is_installed(db):
 
 
 @pytest.mark.clause("integ-audit-trail-traceability")
-@pytest.mark.parametrize("model", [Event, TreeNode, Checkpoint, VerificationReport])
+@pytest.mark.parametrize("model", [Event, TreeNode, Checkpoint, Cosignature, VerificationReport])
 def test_orm_update_and_delete_are_refused(filled, model):
     row = model.objects.order_by("pk").first()
     assert row is not None
-    field = {"Event": "action", "TreeNode": "hash", "Checkpoint": "note", "VerificationReport": "summary"}
+    field = {
+        "Event": "action",
+        "TreeNode": "hash",
+        "Checkpoint": "note",
+        "Cosignature": "line",
+        "VerificationReport": "summary",
+    }
     _refused(lambda: model.objects.filter(pk=row.pk).update(**{field[model.__name__]: "x"}))
     _refused(lambda: model.objects.filter(pk=row.pk).delete())
     _refused(lambda: row.delete())
@@ -48,7 +57,7 @@ def test_raw_sql_update_and_delete_are_refused(filled, table):
     column = "summary" if table == "ledger_verificationreport" else ("hash" if table == "ledger_treenode" else "id")
     _refused(lambda: run(f"UPDATE {table} SET {column} = {column}"))
     _refused(lambda: run(f"DELETE FROM {table}"))
-    assert Event.objects.count() == 6
+    assert Event.objects.count() == 7
 
 
 def test_head_only_moves_forward(filled):
