@@ -5,19 +5,25 @@
 由执法机关密钥签署的检查点中。
 
     python3 liuhen_verify_proof.py bundle.json [--vkey 'name+hash+key']
+        [--witness 'witness+hash+key' ...] [--quorum N]
 
 It checks, in this order: the verifier key (C2SP signed-note vkey), the checkpoint's Ed25519
 signature (RFC 8032, implemented below; slow but dependency-free), the checkpoint body
 (C2SP tlog-checkpoint: origin, tree size, base64 root hash), the leaf hash of the event data
 (RFC 9162: SHA-256(0x00 || data)), the payload against the hash the event commits to, and the RFC 9162
-inclusion proof from the leaf to the checkpoint's root. Exit status 0: verified; 1: not verified
-(the reason is printed); 2: the bundle cannot be read.
+inclusion proof from the leaf to the checkpoint's root; with --witness, the witnesses' cosignatures
+of the checkpoint (C2SP tlog-cosignature, cosignature/v1) and that at least --quorum of them (default:
+every witness named) signed. Exit status 0: verified; 1: not verified (the reason is printed); 2: the
+bundle cannot be read or the arguments are wrong.
 
 Pass --vkey with the key the agency published (not the one inside the bundle) to be sure who signed.
+Pass --witness with each witness key you trust (司法局, 档案馆, a court publishes its own): a quorum of
+witnesses vouching for the checkpoint shows the agency did not show you a rewritten ledger.
 
 Bundle (JSON, format "liuhen-proof/1"): leaf_index, tree_size, leaf_data (the event's canonical JSON
 text) and/or leaf_hash (base64), payload (optional, canonical JSON text), inclusion_proof (base64
-hashes, bottom-up), checkpoint (signed note text), vkey.
+hashes, bottom-up), checkpoint (signed note text; the witnesses' cosignature lines follow the log's
+signature line), vkey.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import datetime
 import hashlib
 import json
 import sys
@@ -124,14 +131,22 @@ def _b64(value: str, what: str) -> bytes:
         raise NotVerified(f"{what}不是有效的 base64", f"{what} is not valid base64") from None
 
 
-def parse_vkey(vkey: str) -> tuple[str, bytes, bytes]:
-    """(name, 4-byte key hash, 32-byte Ed25519 public key) of a signed-note verifier key."""
+ALG_ED25519 = 0x01  # a log's checkpoint key (signed-note)
+ALG_COSIGNATURE_V1 = 0x04  # a witness's cosignature key (tlog-cosignature)
+
+
+def parse_vkey(vkey: str, alg: int = ALG_ED25519) -> tuple[str, bytes, bytes]:
+    """(name, 4-byte key hash, 32-byte Ed25519 public key) of a signed-note verifier key of type ``alg``."""
     parts = vkey.strip().split("+", 2)  # base64 may hold "+", a name may not
     if len(parts) != 3:
         raise NotVerified("公钥（vkey）格式错误", "malformed verifier key (vkey)")
     name, hash_hex, encoded = parts
     raw = _b64(encoded, "公钥")
-    if len(raw) != 33 or raw[0] != 1:
+    if len(raw) != 33 or raw[0] != alg:
+        if alg == ALG_COSIGNATURE_V1:
+            raise NotVerified(
+                "见证方公钥不是 Ed25519 见证签名密钥", f"witness key {name} is not an Ed25519 cosigner key"
+            )
         raise NotVerified("公钥不是 Ed25519 密钥", "verifier key is not an Ed25519 key")
     key_hash = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
     if key_hash.hex() != hash_hex.lower():
@@ -167,6 +182,60 @@ def open_checkpoint(note: str, vkey: str) -> tuple[str, int, bytes]:
     if len(root) != 32:
         raise NotVerified("检查点的树根哈希长度错误", "checkpoint root hash is not 32 bytes")
     return lines[0], int(lines[1]), root
+
+
+def verify_cosignatures(note: str, witnesses: list[str], quorum: int) -> list[tuple[str, int]]:
+    """Check the witnesses' cosignatures (C2SP tlog-cosignature, cosignature/v1) in ``note``.
+
+    Each witness vkey given is looked for among the note's signature lines by name and key ID; a line
+    that claims a given witness and does not verify fails the check (it was altered or forged). Lines
+    of witnesses not given are ignored. Raises NotVerified unless at least ``quorum`` distinct given
+    witnesses signed; returns (witness name, cosignature time) of each that did.
+    """
+    body, sep, sigs = note.partition("\n\n")
+    if not sep:
+        raise NotVerified("检查点没有签名", "checkpoint note has no signature block")
+    body += "\n"
+    lines = [line for line in sigs.split("\n") if line]
+    signed: list[tuple[str, int]] = []
+    for vkey in witnesses:
+        name, key_id, public_key = parse_vkey(vkey, ALG_COSIGNATURE_V1)
+        if any(n == name for n, _ in signed):
+            continue
+        for line in lines:
+            fields = line[2:].split(" ") if line.startswith("\u2014 ") else []
+            if len(fields) != 2 or fields[0] != name:
+                continue
+            raw = _b64(fields[1], "见证签名")
+            if raw[:4] != key_id:
+                continue
+            if len(raw) != 4 + 8 + 64:
+                raise NotVerified(f"见证方 {name} 的见证签名格式错误", f"the cosignature by {name} is malformed")
+            timestamp = int.from_bytes(raw[4:12], "big")
+            message = f"cosignature/v1\ntime {timestamp}\n{body}".encode()
+            if not ed25519_verify(public_key, message, raw[12:]):
+                raise NotVerified(
+                    f"见证方 {name} 的见证签名无效（签名或检查点被改动）",
+                    f"the cosignature by witness {name} does not verify (altered or forged)",
+                )
+            signed.append((name, timestamp))
+            break
+    if len(signed) < quorum:
+        names = "、".join(n for n, _ in signed) or "无"
+        raise NotVerified(
+            f"见证签名不足：要求至少 {quorum} 个见证方签名，只有 {len(signed)} 个（{names}）",
+            f"witness quorum not met: {quorum} required, {len(signed)} signed"
+            + (f" ({', '.join(n for n, _ in signed)})" if signed else ""),
+        )
+    return signed
+
+
+def _utc(timestamp: int) -> str:
+    utc = datetime.timezone.utc  # noqa: UP017 (datetime.UTC needs Python 3.11; the clerk may have older)
+    try:
+        return datetime.datetime.fromtimestamp(timestamp, utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):
+        return str(timestamp)
 
 
 # --- RFC 9162 inclusion proof --------------------------------------------------------------------
@@ -205,8 +274,11 @@ def verify_inclusion(index: int, size: int, leaf: bytes, proof: list[bytes], roo
 # --- the bundle ----------------------------------------------------------------------------------
 
 
-def verify_bundle(bundle: dict, trusted_vkey: str | None = None) -> str:
-    """Check a bundle; return the bilingual success message or raise NotVerified."""
+def verify_bundle(
+    bundle: dict, trusted_vkey: str | None = None, witnesses: list[str] | None = None, quorum: int | None = None
+) -> str:
+    """Check a bundle (and, given ``witnesses``, its cosignatures: at least ``quorum``, default all);
+    return the bilingual success message or raise NotVerified."""
     if bundle.get("format") != FORMAT:
         raise NotVerified(f"不是 {FORMAT} 格式的证明包", f"not a {FORMAT} bundle")
     vkey = trusted_vkey or bundle.get("vkey") or ""
@@ -242,17 +314,26 @@ def verify_bundle(bundle: dict, trusted_vkey: str | None = None) -> str:
             )
     proof = [_b64(h, "证明哈希") for h in bundle.get("inclusion_proof") or []]
     verify_inclusion(index, size, leaf, proof, root)
+    witnesses = list(witnesses or [])
+    signed = verify_cosignatures(str(bundle["checkpoint"]), witnesses, len(witnesses) if quorum is None else quorum)
     what = ""
     if isinstance(entry, dict) and entry.get("action"):
         what = (
             f" [{entry.get('action')} {entry.get('object_type')}:{entry.get('object_id')} {entry.get('recorded_at')}]"
         )
     key_name, key_hash, _ = parse_vkey(vkey)
+    zh_w = en_w = ""
+    if witnesses:
+        listed = "、".join(f"{n}（{_utc(t)}）" for n, t in signed)
+        zh_w = (
+            f"见证方 {len(signed)} 个签名（要求 {len(witnesses) if quorum is None else quorum} 个）：{listed or '无'}。"
+        )
+        en_w = f" Co-signed by {len(signed)} witness(es): {', '.join(n for n, _ in signed) or 'none'}."
     return (
         f"已验证：账本事件 #{index}{what} 包含在 {origin} 的签名检查点中（树大小 {size}），"
-        f"签名密钥 {key_name}（标识 {key_hash.hex()}）。\n"
+        f"签名密钥 {key_name}（标识 {key_hash.hex()}）。{zh_w}\n"
         f"VERIFIED: ledger event #{index} is included in the checkpoint of {origin} at tree size {size}, "
-        f"signed by key {key_name} ({key_hash.hex()})."
+        f"signed by key {key_name} ({key_hash.hex()}).{en_w}"
     )
 
 
@@ -263,7 +344,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("bundle", help="证明包 JSON 文件 proof bundle (JSON); '-' for standard input")
     parser.add_argument("--vkey", help="信任的公钥（vkey 字符串）trusted verifier key; default: the bundle's own")
     parser.add_argument("--vkey-file", help="从文件读取信任的公钥 read the trusted vkey from a file")
+    parser.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        help="信任的见证方公钥（可重复）trusted witness vkey (repeatable)",
+    )
+    parser.add_argument(
+        "--quorum",
+        type=int,
+        help="至少需要几个见证方签名（默认全部）how many witnesses must have signed (default: all)",
+    )
     args = parser.parse_args(argv)
+    if args.quorum is not None and not 0 <= args.quorum <= len(args.witness):
+        print(
+            f"--quorum {args.quorum} 应在 0 与给出的 --witness 个数（{len(args.witness)}）之间"
+            f" / --quorum must be between 0 and the number of --witness keys given",
+            file=sys.stderr,
+        )
+        return 2
     try:
         text = sys.stdin.read() if args.bundle == "-" else open(args.bundle, encoding="utf-8").read()  # noqa: SIM115
         bundle = json.loads(text)
@@ -275,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         print("无法读取证明包 cannot read the bundle: not a JSON object", file=sys.stderr)
         return 2
     try:
-        print(verify_bundle(bundle, trusted))
+        print(verify_bundle(bundle, trusted, args.witness, args.quorum))
     except NotVerified as exc:
         print(f"未通过验证：{exc.zh}\nNOT VERIFIED: {exc.en}")
         return 1

@@ -3,13 +3,15 @@
 
 留痕证据光盘核验脚本：只需 Python 3（无需安装任何软件包）。
 
-    python3 verify_disc.py [DISC_FOLDER]
+    python3 verify_disc.py [DISC_FOLDER] [--vkey KEY] [--witness WITNESS_KEY ...] [--quorum N]
 
 DISC_FOLDER is the mounted disc (or a copy of it); default: the folder this script is in. It checks
 (1) every file listed in manifest-sha256.txt (BagIt, RFC 8493) has that SHA-256, and no file under
 data/ is missing from it; (2) each ledger proof in proofs/ verifies against ledger/checkpoint.txt
 signed by the key in ledger/agency.vkey (or --vkey, the key the agency published), using
-liuhen_verify_proof.py from the same disc, and names the SHA-256 of the file it is about.
+liuhen_verify_proof.py from the same disc, and names the SHA-256 of the file it is about; (3) with
+--witness (repeatable), that at least --quorum (default: all) of those witnesses co-signed
+ledger/checkpoint.txt (C2SP tlog-cosignature), each cosignature checked.
 Exit status 0: everything verified; 1: something did not (each failure names the file); 2: the disc
 cannot be read.
 """
@@ -43,7 +45,9 @@ def _load_proof_tool(root: str):
     return module
 
 
-def verify(root: str, trusted_vkey: str | None = None) -> list[str]:
+def verify(
+    root: str, trusted_vkey: str | None = None, witnesses: list[str] | None = None, quorum: int | None = None
+) -> list[str]:
     """Return the failures (empty when the disc verifies); print one line per file checked."""
     failures: list[str] = []
     listed: dict[str, str] = {}
@@ -74,6 +78,14 @@ def verify(root: str, trusted_vkey: str | None = None) -> list[str]:
         vkey = trusted_vkey or fh.read().strip()
     with open(os.path.join(root, "liuhen-disc.json"), encoding="utf-8") as fh:
         index = json.load(fh)
+    if witnesses:
+        need = len(witnesses) if quorum is None else quorum
+        try:  # once for the disc: every proof must carry this same checkpoint text
+            signed = tool.verify_cosignatures(checkpoint, list(witnesses), need)
+            names = ", ".join(name for name, _ in signed) or "-"
+            print(f"OK  ledger/checkpoint.txt 见证 {len(signed)}/{need} co-signed by {names}")
+        except tool.NotVerified as exc:
+            failures.append(f"ledger/checkpoint.txt: 见证未通过 {exc.zh} / witnesses: {exc.en}")
     for entry in index["files"]:
         rel, proof_rel = entry["path"], entry["proof"]
         try:
@@ -98,9 +110,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="核验留痕证据光盘 Verify a Liuhen evidence disc")
     parser.add_argument("root", nargs="?", default=os.path.dirname(os.path.abspath(__file__)))
     parser.add_argument("--vkey", help="机关公布的公钥 the agency's published verifier key")
+    parser.add_argument("--witness", action="append", default=[], help="见证方公钥（可重复）witness vkey (repeatable)")
+    parser.add_argument(
+        "--quorum", type=int, help="至少需要几个见证方签名（默认全部）witnesses required (default: all)"
+    )
     args = parser.parse_args(argv)
+    if args.quorum is not None and not 0 <= args.quorum <= len(args.witness):
+        print(
+            "--quorum 应在 0 与 --witness 个数之间 / --quorum must be between 0 and the --witness count",
+            file=sys.stderr,
+        )
+        return 2
     try:
-        failures = verify(args.root, args.vkey)
+        failures = verify(args.root, args.vkey, args.witness, args.quorum)
     except (OSError, ValueError, KeyError) as exc:
         print(f"无法读取光盘 cannot read the disc: {exc}", file=sys.stderr)
         return 2

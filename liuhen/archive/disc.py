@@ -67,6 +67,8 @@ README = """留痕证据光盘 核验说明 / Liuhen evidence disc: how to verif
   2. 运行：python3 verify_disc.py        （Windows 上也可以是 py verify_disc.py）
   3. 最后一行为“全部通过验证”即通过；出现 FAIL 的行写明了哪个文件未通过。
 如需确认签名者，请向制作机关索取其公布的公钥，运行：python3 verify_disc.py --vkey '公钥'
+如需确认账本未被改写，可再加上见证方（司法局、档案馆等）公布的公钥：--witness '见证方公钥'（可重复，
+--quorum N 指定至少几个见证方签名）。
 
 English
 -------
@@ -80,6 +82,8 @@ You need a computer with Python 3 and nothing else:
   3. The last line says VERIFIED when every file and every proof checks out; each FAIL line names
      the file that did not. To be sure who signed, pass the key the agency published:
      python3 verify_disc.py --vkey 'KEY'
+     To be sure the ledger was not rewritten, add the keys witnesses published:
+     --witness 'WITNESS_KEY' (repeatable; --quorum N: how many must have co-signed).
 """
 
 
