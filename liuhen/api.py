@@ -7,11 +7,13 @@ people with their session.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from liuhen.core.errors import DomainError
@@ -65,6 +67,60 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         request,
         {"code": "validation_failed", "message": "请求数据不符合接口要求", "detail": {"errors": exc.errors}},
         status=422,
+    )
+
+
+logger = logging.getLogger("liuhen.api")
+
+# ninja's own refusals (HttpError) by status: a stable code and a Chinese message.
+HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("bad_request", "请求格式错误"),
+    401: ("not_authenticated", "未登录或令牌缺失"),
+    403: ("permission_denied", "请求被拒绝"),
+    404: ("not_found", "接口或对象不存在"),
+    405: ("method_not_allowed", "接口不支持此请求方法"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试"),
+}
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 403 and "csrf" in str(exc).lower():
+        code, message = (
+            "csrf_failed",
+            "CSRF 校验失败：用登录会话调用接口时，须在 X-CSRFToken 请求头中携带 csrftoken Cookie 的值",
+        )
+    else:
+        code, message = HTTP_ERRORS.get(exc.status_code, (f"http_{exc.status_code}", "请求无法处理"))
+    return api.create_response(request, {"code": code, "message": message}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"code": "not_found", "message": "对象不存在或无权查看"}, status=404)
+
+
+@api.exception_handler(SuspiciousOperation)
+def _bad_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """A request Django will not read: too large a body (DATA_UPLOAD_MAX_MEMORY_SIZE), too many fields."""
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+        body = {
+            "code": "request_too_large",
+            "message": "请求内容过大（超过服务器允许的大小或字段数），未处理；请减少内容后重试，大文件请用断点续传（/api/uploads/）",
+        }
+    else:
+        body = {"code": "bad_request", "message": "请求格式错误，未处理"}
+    return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Anything unexpected: logged with its traceback, answered without it (a fuzz test keeps this from happening)."""
+    logger.error("接口内部错误 API server error: %s %s", request.method, request.path, exc_info=exc)
+    return api.create_response(
+        request,
+        {"code": "server_error", "message": "服务器内部错误，操作未完成；已记录日志，请稍后重试或联系系统管理员"},
+        status=500,
     )
 
 

@@ -19,6 +19,7 @@ from liuhen.archive import casefile_queue as queue
 from liuhen.archive import casefiles
 from liuhen.archive.models import CaseFile
 from liuhen.cases.api import ERRORS
+from liuhen.core.inputs import Id
 
 router = Router(tags=["立卷归档"])
 
@@ -127,7 +128,7 @@ def queue_list(request: HttpRequest) -> Any:
 
 
 @router.get("/case-files/{case_file_id}", response={200: CaseFileOut, **ERRORS}, summary="案卷：卷内文件与四性检测报告")
-def case_file_detail(request: HttpRequest, case_file_id: int) -> Any:
+def case_file_detail(request: HttpRequest, case_file_id: Id) -> Any:
     return _out(casefiles.case_file_get(user=_user(request), pk=case_file_id))
 
 
@@ -136,7 +137,7 @@ def case_file_detail(request: HttpRequest, case_file_id: int) -> Any:
     response={202: CaseFileOut, **ERRORS},
     summary="组卷（后台生成归档包并进行四性检测；查询案卷状态直到 pending 为 false）",
 )
-def case_file_assemble(request: HttpRequest, case_file_id: int) -> Any:
+def case_file_assemble(request: HttpRequest, case_file_id: Id) -> Any:
     cf = casefiles.case_file_get(user=_user(request), pk=case_file_id)
     cf = queue.case_file_assembly_request(actor=_user(request), case=cf.case)
     cf.refresh_from_db()
@@ -148,6 +149,6 @@ def case_file_assemble(request: HttpRequest, case_file_id: int) -> Any:
     response={200: CaseFileOut, **ERRORS},
     summary="归档（本机关档案管理员；四性检测通过后）",
 )
-def case_file_archive(request: HttpRequest, case_file_id: int) -> Any:
+def case_file_archive(request: HttpRequest, case_file_id: Id) -> Any:
     cf = casefiles.case_file_get(user=_user(request), pk=case_file_id)
     return _out(casefiles.case_file_archive(actor=_user(request), case_file=cf))

@@ -19,6 +19,7 @@ from liuhen.archive.discs_views import image_download, statement_download
 from liuhen.archive.models import EvidenceDisc
 from liuhen.cases import selectors as case_selectors
 from liuhen.cases.api import ERRORS, ErrorOut
+from liuhen.core.inputs import Id
 
 router = Router(tags=["证据光盘"])
 
@@ -29,11 +30,11 @@ def _user(request: HttpRequest) -> Any:
 
 class RecordRef(Schema):
     type: str = Field(description="av_record（音像记录）或 document_version（文书定稿版本）")
-    id: int
+    id: Id
 
 
 class DiscIn(Schema):
-    case_id: int
+    case_id: Id
     records: list[RecordRef] = Field(description="所选记录（须为本案的音像记录或已定稿文书）")
     maker: str = Field(description="制作人")
     extractor: str = Field(description="提取人")
@@ -42,7 +43,7 @@ class DiscIn(Schema):
 
 
 class PlanIn(Schema):
-    case_id: int
+    case_id: Id
     records: list[RecordRef]
     medium: str = "dvd"
 
@@ -103,7 +104,7 @@ def _refs(records: list[RecordRef]) -> list[str]:
 
 
 @router.get("/candidates", response={200: list[CandidateOut], **ERRORS}, summary="本案可刻入光盘的记录")
-def candidates(request: HttpRequest, case_id: int) -> Any:
+def candidates(request: HttpRequest, case_id: Id) -> Any:
     case = case_selectors.case_get(_user(request), case_id)
     return [
         {
@@ -142,13 +143,13 @@ def create(request: HttpRequest, body: DiscIn) -> Any:
 
 
 @router.get("/", response={200: list[DiscOut], **ERRORS}, summary="案件的证据光盘")
-def list_discs(request: HttpRequest, case_id: int) -> Any:
+def list_discs(request: HttpRequest, case_id: Id) -> Any:
     case = case_selectors.case_get(_user(request), case_id)
     return [_out(d) for d in discs.discs_of_case(user=_user(request), case=case)]
 
 
 @router.get("/{disc_id}", response={200: DiscOut, **ERRORS}, summary="证据光盘状态与进度")
-def detail(request: HttpRequest, disc_id: int) -> Any:
+def detail(request: HttpRequest, disc_id: Id) -> Any:
     return _out(discs.disc_get(user=_user(request), disc_id=disc_id))
 
 
@@ -157,13 +158,13 @@ def detail(request: HttpRequest, disc_id: int) -> Any:
     response={200: None, 206: None, 416: None, **ERRORS},
     summary="下载光盘镜像（支持 Range；仅档案管理员，已校验后）",
 )
-def image(request: HttpRequest, disc_id: int) -> HttpResponse:
+def image(request: HttpRequest, disc_id: Id) -> HttpResponse:
     disc = discs.disc_get(user=_user(request), disc_id=disc_id)
     return image_download(request, disc)
 
 
 @router.get("/{disc_id}/statement", response={200: None, **ERRORS}, summary="下载文字说明（PDF）")
-def statement(request: HttpRequest, disc_id: int) -> HttpResponse:
+def statement(request: HttpRequest, disc_id: Id) -> HttpResponse:
     disc = discs.disc_get(user=_user(request), disc_id=disc_id)
     return statement_download(request, disc)
 

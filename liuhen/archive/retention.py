@@ -33,6 +33,7 @@ from django.utils import timezone
 from liuhen.archive.models import ObjectType, RetentionAssignment
 from liuhen.archive.retention_errors import RetentionEventUnknown, RetentionNotAssigned, RetentionWouldShorten
 from liuhen.core.errors import NotFound, PermissionDenied
+from liuhen.core.inputs import parse_id
 from liuhen.ledger.services import record
 from liuhen.org import rules as org_rules
 from liuhen.policy.loader import get_profile
@@ -144,7 +145,8 @@ def resolve(object_type: str, object_id: str) -> Any:
     label = models.get(object_type)
     if label is None:
         raise NotFound("不是受保管期限管理的记录", code="retention_object_unknown")
-    obj = apps.get_model(label)._base_manager.filter(pk=object_id).first()
+    pk = parse_id(object_id)
+    obj = apps.get_model(label)._base_manager.filter(pk=pk).first() if pk is not None else None
     if obj is None:
         raise NotFound("记录不存在", code="retention_object_not_found")
     return obj

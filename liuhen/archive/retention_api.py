@@ -19,6 +19,7 @@ from ninja import Router, Schema, Status
 from liuhen.archive import disposal, holds, retention
 from liuhen.archive.models import DisposalBatch
 from liuhen.core.errors import NotFound, PermissionDenied
+from liuhen.core.inputs import Id
 from liuhen.org import rules as org_rules
 
 router = Router(tags=["保管期限与销毁"])
@@ -135,7 +136,7 @@ class HoldIn(Schema):
     reason: str
     object_type: str = ""
     object_id: str = ""
-    case_id: int | None = None
+    case_id: Id | None = None
 
 
 @router.post("/holds", response={201: HoldOut}, summary="设置冻结（暂停销毁）")
@@ -166,7 +167,7 @@ class ReasonIn(Schema):
 
 
 @router.post("/holds/{hold_id}/release", response=HoldOut, summary="解除冻结")
-def hold_lift(request: HttpRequest, hold_id: int, body: ReasonIn) -> dict[str, Any]:
+def hold_lift(request: HttpRequest, hold_id: Id, body: ReasonIn) -> dict[str, Any]:
     user = _user(request)
     hold = holds.hold_get(actor=user, hold_id=hold_id)
     holds.hold_release(actor=user, hold=hold, reason=body.reason)
@@ -255,7 +256,7 @@ def batch_propose(request: HttpRequest, body: ProposeIn) -> Status:
 
 
 @router.get("/disposal/batches/{batch_id}", response=BatchOut, summary="销毁批次详情与进度")
-def batch_detail(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+def batch_detail(request: HttpRequest, batch_id: Id) -> dict[str, Any]:
     return batch_view(disposal.batch_get(actor=_user(request), batch_id=batch_id))
 
 
@@ -264,15 +265,15 @@ class OpinionIn(Schema):
 
 
 @router.post("/disposal/batches/{batch_id}/approve", response=BatchOut, summary="批准销毁")
-def batch_approve(request: HttpRequest, batch_id: int, body: OpinionIn) -> dict[str, Any]:
+def batch_approve(request: HttpRequest, batch_id: Id, body: OpinionIn) -> dict[str, Any]:
     return batch_view(disposal.disposal_approve(actor=_user(request), batch_id=batch_id, opinion=body.opinion))
 
 
 @router.post("/disposal/batches/{batch_id}/decline", response=BatchOut, summary="不批准销毁")
-def batch_decline(request: HttpRequest, batch_id: int, body: OpinionIn) -> dict[str, Any]:
+def batch_decline(request: HttpRequest, batch_id: Id, body: OpinionIn) -> dict[str, Any]:
     return batch_view(disposal.disposal_decline(actor=_user(request), batch_id=batch_id, opinion=body.opinion))
 
 
 @router.post("/disposal/batches/{batch_id}/run", response={202: BatchOut}, summary="执行销毁（后台任务）")
-def batch_run(request: HttpRequest, batch_id: int) -> Status:
+def batch_run(request: HttpRequest, batch_id: Id) -> Status:
     return Status(202, batch_view(disposal.disposal_start(actor=_user(request), batch_id=batch_id)))

@@ -16,6 +16,7 @@ from liuhen.cases import selectors, services
 from liuhen.cases.errors import CaseInvalid
 from liuhen.cases.models import Case, CaseSource, Referral
 from liuhen.core.errors import NotFound
+from liuhen.core.inputs import Count, Days, Id, Page
 from liuhen.org.models import Department, User
 from liuhen.policy.schema import ENFORCEMENT_TYPES
 
@@ -65,7 +66,7 @@ class LeadIn(Schema):
     reporter_name: str = Field("", description="投诉人/举报人（受保护身份）；投诉必填")
     reporter_contact: str = ""
     referring_body: str = Field("", description="交办或移送机关；交办、移送必填")
-    department_id: int | None = None
+    department_id: Id | None = None
 
 
 class LeadOut(Schema):
@@ -97,9 +98,9 @@ class CaseOpenIn(Schema):
     title: str = Field(description="案由或事项")
     party_name: str = ""
     party_info: str = ""
-    source_id: int | None = Field(None, description="案源编号；一般程序行政处罚必填")
-    handler_ids: list[int] = Field(default_factory=list, description="承办执法人员（一般程序不少于两人）")
-    department_id: int | None = None
+    source_id: Id | None = Field(None, description="案源编号；一般程序行政处罚必填")
+    handler_ids: list[Id] = Field(default_factory=list, description="承办执法人员（一般程序不少于两人）")
+    department_id: Id | None = None
     procedure: str = Field("ordinary", description="ordinary 一般程序 / summary 简易程序")
     urgent: bool = Field(False, description="紧急情况先行启动（配置允许时），须在补办期限内完成立案审批")
     urgent_reason: str = ""
@@ -192,9 +193,9 @@ class ApprovalIn(Schema):
     participants: list[str] = Field(default_factory=list)
     minutes: str = ""
     conclusion: str = ""
-    extend_days: int | None = None
+    extend_days: Days | None = None
     stage_id: str | None = None
-    expected_version: int | None = Field(None, description="案件版本号；与当前不符时拒绝（防止同时审批）")
+    expected_version: Count | None = Field(None, description="案件版本号；与当前不符时拒绝（防止同时审批）")
 
 
 class ApprovalOut(Schema):
@@ -216,7 +217,7 @@ class StepIn(Schema):
 class SpecialEnterIn(Schema):
     stage_id: str
     reason: str
-    requested_days: int | None = Field(None, description="延期环节须写明申请延长的天数")
+    requested_days: Days | None = Field(None, description="延期环节须写明申请延长的天数")
 
 
 class SpecialLeaveIn(Schema):
@@ -258,19 +259,17 @@ class CaseFilters(Schema):
     enforcement_type: str = ""
     stage: str = ""
     status: str = ""
-    handler: int | None = None
+    handler: Id | None = None
     due: str = Field("", description="soon 即将到期 / late 逾期")
     q: str = ""
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
 
 
 # ---------------------------------------------------------------- leads
 
 
 @router.get("/leads/", response={200: list[LeadOut], **ERRORS}, summary="案源列表")
-def lead_list(request: HttpRequest, limit: int = 50, offset: int = 0) -> Any:
-    return list(selectors.sources_visible(_user(request))[offset : offset + min(limit, 200)])
+def lead_list(request: HttpRequest, page: Query[Page]) -> Any:
+    return list(page.slice(selectors.sources_visible(_user(request))))
 
 
 @router.post("/leads/", response={201: LeadOut, **ERRORS}, summary="登记案源")
@@ -282,12 +281,12 @@ def lead_register(request: HttpRequest, body: LeadIn) -> Any:
 
 
 @router.get("/leads/{lead_id}", response={200: LeadOut, **ERRORS}, summary="案源")
-def lead_get(request: HttpRequest, lead_id: int) -> Any:
+def lead_get(request: HttpRequest, lead_id: Id) -> Any:
     return selectors.source_get(_user(request), lead_id)
 
 
 @router.post("/leads/{lead_id}/not-file", response={200: LeadOut, **ERRORS}, summary="不予立案（并记录告知）")
-def lead_not_file(request: HttpRequest, lead_id: int, body: NotFileIn) -> Any:
+def lead_not_file(request: HttpRequest, lead_id: Id, body: NotFileIn) -> Any:
     actor = _user(request)
     source = selectors.source_get(actor, lead_id)
     services.case_source_not_file(
@@ -298,7 +297,7 @@ def lead_not_file(request: HttpRequest, lead_id: int, body: NotFileIn) -> Any:
 
 
 @router.post("/leads/{lead_id}/notices", response={201: dict[str, Any], **ERRORS}, summary="补记不予立案告知")
-def lead_notice(request: HttpRequest, lead_id: int, body: NoticeIn) -> Any:
+def lead_notice(request: HttpRequest, lead_id: Id, body: NoticeIn) -> Any:
     actor = _user(request)
     notice = services.case_source_notice_record(
         actor=actor, source=selectors.source_get(actor, lead_id), notice=body.dict()
@@ -307,7 +306,7 @@ def lead_notice(request: HttpRequest, lead_id: int, body: NoticeIn) -> Any:
 
 
 @router.post("/leads/{lead_id}/referrals", response={201: ReferralOut, **ERRORS}, summary="移送案源")
-def lead_refer(request: HttpRequest, lead_id: int, body: ReferralIn) -> Any:
+def lead_refer(request: HttpRequest, lead_id: Id, body: ReferralIn) -> Any:
     actor = _user(request)
     return Status(
         201, services.referral_create(actor=actor, source=selectors.source_get(actor, lead_id), **body.dict())
@@ -330,10 +329,8 @@ def _detail(user: Any, case: Case) -> dict[str, Any]:
 
 
 @router.get("/", response={200: list[CaseOut], **ERRORS}, summary="案件列表")
-def case_list(request: HttpRequest, filters: Query[CaseFilters]) -> Any:
-    f = filters.dict()
-    limit, offset = f.pop("limit"), f.pop("offset")
-    return list(selectors.case_list(_user(request), **f)[offset : offset + limit])
+def case_list(request: HttpRequest, filters: Query[CaseFilters], page: Query[Page]) -> Any:
+    return list(page.slice(selectors.case_list(_user(request), **filters.dict())))
 
 
 @router.post("/", response={201: CaseDetailOut, **ERRORS}, summary="启动案件")
@@ -349,7 +346,7 @@ def case_open(request: HttpRequest, body: CaseOpenIn) -> Any:
 
 
 @router.get("/deadlines/due", response={200: list[DeadlineOut], **ERRORS}, summary="我的待办期限")
-def deadlines_due(request: HttpRequest, within_days: int = 7) -> Any:
+def deadlines_due(request: HttpRequest, within_days: Days = 7) -> Any:
     rows = selectors.due_for_user(_user(request), within_days=within_days)
     return [
         {**{f: getattr(v.deadline, f) for f in DeadlineOut.model_fields if f != "state"}, "state": v.state}
@@ -358,18 +355,18 @@ def deadlines_due(request: HttpRequest, within_days: int = 7) -> Any:
 
 
 @router.get("/{case_id}", response={200: CaseDetailOut, **ERRORS}, summary="案件详情（当前环节要求、期限、可执行操作）")
-def case_get(request: HttpRequest, case_id: int) -> Any:
+def case_get(request: HttpRequest, case_id: Id) -> Any:
     user = _user(request)
     return _detail(user, selectors.case_get(user, case_id))
 
 
 @router.get("/{case_id}/timeline", response={200: list[TimelineOut], **ERRORS}, summary="案件全过程时间线")
-def case_timeline(request: HttpRequest, case_id: int) -> Any:
+def case_timeline(request: HttpRequest, case_id: Id) -> Any:
     return list(selectors.timeline(selectors.case_get(_user(request), case_id)))
 
 
 @router.post("/{case_id}/filing-form", response={201: FilingFormOut, **ERRORS}, summary="提交立案审批表")
-def filing_form(request: HttpRequest, case_id: int, body: FilingFormIn) -> Any:
+def filing_form(request: HttpRequest, case_id: Id, body: FilingFormIn) -> Any:
     actor = _user(request)
     return Status(
         201, services.filing_form_submit(actor=actor, case=selectors.case_get(actor, case_id), values=body.values)
@@ -381,20 +378,20 @@ def filing_form(request: HttpRequest, case_id: int, body: FilingFormIn) -> Any:
     response={201: ApprovalOut, **ERRORS},
     summary="记录审批（科室负责人、法制审核、集体讨论、专家论证、机关负责人）",
 )
-def approval(request: HttpRequest, case_id: int, body: ApprovalIn) -> Any:
+def approval(request: HttpRequest, case_id: Id, body: ApprovalIn) -> Any:
     actor = _user(request)
     return Status(201, services.approval_record(actor=actor, case=selectors.case_get(actor, case_id), **body.dict()))
 
 
 @router.post("/{case_id}/advance", response={200: CaseDetailOut, **ERRORS}, summary="进入下一环节")
-def advance(request: HttpRequest, case_id: int, body: StepIn) -> Any:
+def advance(request: HttpRequest, case_id: Id, body: StepIn) -> Any:
     actor = _user(request)
     case = services.case_advance(actor=actor, case=selectors.case_get(actor, case_id), **body.dict())
     return _detail(actor, case)
 
 
 @router.post("/{case_id}/special-stages", response={201: CaseDetailOut, **ERRORS}, summary="进入特别程序环节")
-def special_enter(request: HttpRequest, case_id: int, body: SpecialEnterIn) -> Any:
+def special_enter(request: HttpRequest, case_id: Id, body: SpecialEnterIn) -> Any:
     actor = _user(request)
     case = selectors.case_get(actor, case_id)
     services.special_stage_enter(actor=actor, case=case, **body.dict())
@@ -405,7 +402,7 @@ def special_enter(request: HttpRequest, case_id: int, body: SpecialEnterIn) -> A
 @router.post(
     "/{case_id}/special-stages/{stage_id}/leave", response={200: CaseDetailOut, **ERRORS}, summary="结束特别程序环节"
 )
-def special_leave(request: HttpRequest, case_id: int, stage_id: str, body: SpecialLeaveIn) -> Any:
+def special_leave(request: HttpRequest, case_id: Id, stage_id: str, body: SpecialLeaveIn) -> Any:
     actor = _user(request)
     case = selectors.case_get(actor, case_id)
     services.special_stage_leave(actor=actor, case=case, stage_id=stage_id, outcome=body.outcome)
@@ -414,27 +411,27 @@ def special_leave(request: HttpRequest, case_id: int, stage_id: str, body: Speci
 
 
 @router.post("/{case_id}/summary-record", response={200: CaseDetailOut, **ERRORS}, summary="记录简易程序事项")
-def summary(request: HttpRequest, case_id: int, body: SummaryIn) -> Any:
+def summary(request: HttpRequest, case_id: Id, body: SummaryIn) -> Any:
     actor = _user(request)
     case = services.summary_record(actor=actor, case=selectors.case_get(actor, case_id), values=body.values)
     return _detail(actor, case)
 
 
 @router.post("/{case_id}/close", response={200: CaseDetailOut, **ERRORS}, summary="结案")
-def close(request: HttpRequest, case_id: int, body: StepIn) -> Any:
+def close(request: HttpRequest, case_id: Id, body: StepIn) -> Any:
     actor = _user(request)
     case = services.case_close(actor=actor, case=selectors.case_get(actor, case_id), **body.dict())
     return _detail(actor, case)
 
 
 @router.post("/{case_id}/referrals", response={201: ReferralOut, **ERRORS}, summary="移送案件")
-def refer(request: HttpRequest, case_id: int, body: ReferralIn) -> Any:
+def refer(request: HttpRequest, case_id: Id, body: ReferralIn) -> Any:
     actor = _user(request)
     return Status(201, services.referral_create(actor=actor, case=selectors.case_get(actor, case_id), **body.dict()))
 
 
 @router.post("/referrals/{referral_id}/acknowledge", response={200: ReferralOut, **ERRORS}, summary="记录移送回执")
-def acknowledge(request: HttpRequest, referral_id: int, body: AckIn) -> Any:
+def acknowledge(request: HttpRequest, referral_id: Id, body: AckIn) -> Any:
     actor = _user(request)
     referral = Referral.objects.filter(pk=referral_id).select_related("case", "source").first()
     visible = referral is not None and (

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 INT64_MAX = 2**63 - 1  # the largest value of a 64-bit database integer (BigAutoField, BIGINT)
 MAX_OFFSET = 10**9  # far beyond any list here; offset + limit stays a 64-bit integer
 MAX_DAYS = 3660  # ten years of calendar days: longer than any deadline, period or look-ahead
-MAX_SECONDS = 10**7  # about 115 days: longer than any recording, position or clock drift
+MAX_SECONDS = 10**7  # about 115 days: longer than any recording or any position in one
 
 Id = Annotated[int, Field(ge=1, le=INT64_MAX, description="编号（正整数）")]
 """An object's id (every primary key here is a positive 64-bit integer)."""
@@ -34,11 +34,8 @@ Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
 Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
 """A position or duration in a recording, in seconds."""
 
-SignedSeconds = Annotated[float, Field(ge=-MAX_SECONDS, le=MAX_SECONDS, allow_inf_nan=False)]
-"""A signed number of seconds (a clock's drift: device time minus station time)."""
-
-Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-"""A share between 0 and 1."""
+Year = Annotated[int, Field(ge=1900, le=2199, description="年份（1900–2199）")]
+"""A calendar year (the working-day calendar and numbering run on years; dates end at 9999)."""
 
 
 class Page(BaseModel):

@@ -15,9 +15,10 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from liuhen.cases.api import ERRORS
+from liuhen.core.inputs import Id, Page
 from liuhen.devices import selectors, services
 from liuhen.devices.errors import DeviceInvalid
 from liuhen.devices.models import Device, DeviceKind, DeviceReturn, DeviceStatus, FaultKind
@@ -116,12 +117,12 @@ class RegisterIn(Schema):
     kind: str = Field(description="设备类型：" + _choices(DeviceKind.choices))
     model: str = ""
     location: str = Field("", description="安装位置；固定视频监控必填")
-    department_id: int | None = None
+    department_id: Id | None = None
     note: str = ""
 
 
 class AssignIn(Schema):
-    holder_id: int = Field(description="领用人（本机关执法人员的用户 id）")
+    holder_id: Id = Field(description="领用人（本机关执法人员的用户 id）")
     note: str = ""
 
 
@@ -187,12 +188,16 @@ def _assignments(device: Device) -> list[Any]:
     return rows
 
 
+class DevicePage(Page):
+    limit: int = Field(100, ge=1, le=500, description="每页条数（1–500）")
+
+
 @router.get("/", response={200: list[DeviceOut], **ERRORS}, summary="设备列表")
-def device_list(request: HttpRequest, status: str | None = None, limit: int = 100, offset: int = 0) -> Any:
+def device_list(request: HttpRequest, page: Query[DevicePage], status: str | None = None) -> Any:
     qs = selectors.devices_visible_to(_user(request))
     if status:
         qs = qs.filter(status=status)
-    return list(qs[offset : offset + min(limit, 500)])
+    return list(page.slice(qs))
 
 
 @router.post("/", response={201: DeviceOut, **ERRORS}, summary="登记设备")
@@ -213,12 +218,12 @@ def device_by_serial(request: HttpRequest, serial: str) -> Any:
 
 
 @router.get("/{device_id}", response={200: DeviceDetailOut, **ERRORS}, summary="设备详情（配发、检查、故障、维修）")
-def device_detail(request: HttpRequest, device_id: int) -> Any:
+def device_detail(request: HttpRequest, device_id: Id) -> Any:
     return _detail(selectors.device_get(_user(request), device_id))
 
 
 @router.post("/{device_id}/assign", response={201: AssignmentOut, **ERRORS}, summary="配发设备")
-def device_assign(request: HttpRequest, device_id: int, body: AssignIn) -> Any:
+def device_assign(request: HttpRequest, device_id: Id, body: AssignIn) -> Any:
     actor = _user(request)
     device = selectors.device_get(actor, device_id)
     holder = User.objects.filter(pk=body.holder_id, agency_id=actor.agency_id).select_related("officer").first()
@@ -227,7 +232,7 @@ def device_assign(request: HttpRequest, device_id: int, body: AssignIn) -> Any:
 
 
 @router.post("/{device_id}/return", response={200: AssignmentOut, **ERRORS}, summary="收回设备")
-def device_unassign(request: HttpRequest, device_id: int, body: NoteIn) -> Any:
+def device_unassign(request: HttpRequest, device_id: Id, body: NoteIn) -> Any:
     actor = _user(request)
     ret = services.device_unassign(actor=actor, device=selectors.device_get(actor, device_id), note=body.note)
     a = ret.assignment
@@ -243,7 +248,7 @@ def device_unassign(request: HttpRequest, device_id: int, body: NoteIn) -> Any:
 
 
 @router.post("/{device_id}/checks", response={201: CheckOut, **ERRORS}, summary="登记使用前检查")
-def preuse_check(request: HttpRequest, device_id: int, body: CheckIn) -> Any:
+def preuse_check(request: HttpRequest, device_id: Id, body: CheckIn) -> Any:
     actor = _user(request)
     row = services.preuse_check_record(actor=actor, device=selectors.device_get(actor, device_id), **body.dict())
     return Status(201, row)
@@ -252,7 +257,7 @@ def preuse_check(request: HttpRequest, device_id: int, body: CheckIn) -> Any:
 @router.get(
     "/{device_id}/checks/ok", response={200: PreuseStatusOut, **ERRORS}, summary="某时刻前当日是否已做使用前检查"
 )
-def preuse_status(request: HttpRequest, device_id: int, at: dt.datetime, officer_id: int | None = None) -> Any:
+def preuse_status(request: HttpRequest, device_id: Id, at: dt.datetime, officer_id: Id | None = None) -> Any:
     actor = _user(request)
     device = selectors.device_get(actor, device_id)
     officer = actor
@@ -267,25 +272,25 @@ def preuse_status(request: HttpRequest, device_id: int, at: dt.datetime, officer
 
 
 @router.post("/{device_id}/faults", response={201: FaultOut, **ERRORS}, summary="报告设备故障、损坏或遗失")
-def fault_report(request: HttpRequest, device_id: int, body: FaultIn) -> Any:
+def fault_report(request: HttpRequest, device_id: Id, body: FaultIn) -> Any:
     actor = _user(request)
     row = services.fault_report(actor=actor, device=selectors.device_get(actor, device_id), **body.dict())
     return Status(201, row)
 
 
 @router.post("/{device_id}/repair-start", response={200: StepOut, **ERRORS}, summary="设备送修")
-def repair_start(request: HttpRequest, device_id: int, body: NoteIn) -> Any:
+def repair_start(request: HttpRequest, device_id: Id, body: NoteIn) -> Any:
     actor = _user(request)
     return services.repair_start(actor=actor, device=selectors.device_get(actor, device_id), note=body.note)
 
 
 @router.post("/{device_id}/repair-done", response={200: StepOut, **ERRORS}, summary="设备维修完成")
-def repair_done(request: HttpRequest, device_id: int, body: NoteIn) -> Any:
+def repair_done(request: HttpRequest, device_id: Id, body: NoteIn) -> Any:
     actor = _user(request)
     return services.repair_done(actor=actor, device=selectors.device_get(actor, device_id), note=body.note)
 
 
 @router.post("/{device_id}/retire", response={200: StepOut, **ERRORS}, summary="设备报废")
-def device_retire(request: HttpRequest, device_id: int, body: NoteIn) -> Any:
+def device_retire(request: HttpRequest, device_id: Id, body: NoteIn) -> Any:
     actor = _user(request)
     return services.device_retire(actor=actor, device=selectors.device_get(actor, device_id), note=body.note)

@@ -23,6 +23,7 @@ from ninja.files import UploadedFile
 
 from liuhen.cases import selectors as case_selectors
 from liuhen.cases.api import ERRORS, ErrorOut, RequirementOut
+from liuhen.core.inputs import Count, Id
 from liuhen.documents import selectors, services
 from liuhen.documents.models import Document, DocumentVersion, Signature
 from liuhen.policy.schema import SIGNERS
@@ -112,7 +113,7 @@ class CreateIn(Schema):
     doc_type: str = Field(description="文书类型代码，见执法规则配置的文书目录（/api/policy/）")
     stage_id: str | None = Field(None, description="所属环节代码；缺省为案件当前环节")
     values: dict[str, str] = Field(default_factory=dict, description="初始栏目内容（执法人员与证件号自动预填）")
-    responds_to_id: int | None = Field(
+    responds_to_id: Id | None = Field(
         None, description="所针对的本案已定稿文书（如复核意见针对的陈述申辩笔录，doc-defense-review）"
     )
 
@@ -176,11 +177,11 @@ def _detail(document: Document) -> dict[str, Any]:
     return out
 
 
-def _responds_to(request: HttpRequest, document_id: int | None) -> Document | None:
+def _responds_to(request: HttpRequest, document_id: Id | None) -> Document | None:
     return None if document_id is None else selectors.document_get(_user(request), document_id)
 
 
-def _get(request: HttpRequest, document_id: int) -> Document:
+def _get(request: HttpRequest, document_id: Id) -> Document:
     return selectors.document_get(_user(request), document_id)
 
 
@@ -188,13 +189,13 @@ def _get(request: HttpRequest, document_id: int) -> Document:
 
 
 @router.get("/cases/{case_id}", response={200: list[DocumentOut], **ERRORS}, summary="案件的文书列表")
-def document_list(request: HttpRequest, case_id: int) -> Any:
+def document_list(request: HttpRequest, case_id: Id) -> Any:
     case = case_selectors.case_get(_user(request), case_id)
     return list(selectors.case_documents(case))
 
 
 @router.post("/cases/{case_id}", response={201: DocumentDetailOut, **ERRORS}, summary="起草文书（按本机关文书目录）")
-def document_create(request: HttpRequest, case_id: int, body: CreateIn) -> Any:
+def document_create(request: HttpRequest, case_id: Id, body: CreateIn) -> Any:
     actor = _user(request)
     case = case_selectors.case_get(actor, case_id)
     document = services.document_create(
@@ -215,12 +216,12 @@ def document_create(request: HttpRequest, case_id: int, body: CreateIn) -> Any:
 )
 def paper_attach(
     request: HttpRequest,
-    case_id: int,
+    case_id: Id,
     doc_type: Form[str],
     scan: File[UploadedFile],
     values: Form[str] = "{}",
     stage_id: Form[str] = "",
-    responds_to_id: Form[int | None] = None,
+    responds_to_id: Form[Id | None] = None,
 ) -> Any:
     actor = _user(request)
     case = case_selectors.case_get(actor, case_id)
@@ -243,14 +244,14 @@ def paper_attach(
 
 
 @router.get("/{document_id}", response={200: DocumentDetailOut, **ERRORS}, summary="文书（含定稿前还缺少的内容）")
-def document_get(request: HttpRequest, document_id: int) -> Any:
+def document_get(request: HttpRequest, document_id: Id) -> Any:
     document = _get(request, document_id)
     selectors.document_view_record(actor=_user(request), document=document)
     return _detail(document)
 
 
 @router.put("/{document_id}/draft", response={200: DocumentDetailOut, **ERRORS}, summary="保存草稿")
-def draft_save(request: HttpRequest, document_id: int, body: DraftIn) -> Any:
+def draft_save(request: HttpRequest, document_id: Id, body: DraftIn) -> Any:
     document = services.document_draft_save(
         actor=_user(request), document=_get(request, document_id), values=body.values
     )
@@ -258,7 +259,7 @@ def draft_save(request: HttpRequest, document_id: int, body: DraftIn) -> Any:
 
 
 @router.post("/{document_id}/signatures", response={201: SignatureOut, **ERRORS}, summary="采集签名（PNG 图像）")
-def sign(request: HttpRequest, document_id: int, body: SignIn) -> Any:
+def sign(request: HttpRequest, document_id: Id, body: SignIn) -> Any:
     sig = services.signature_capture(
         actor=_user(request),
         document=_get(request, document_id),
@@ -272,7 +273,7 @@ def sign(request: HttpRequest, document_id: int, body: SignIn) -> Any:
 @router.post(
     "/{document_id}/refusals", response={201: SignatureOut, **ERRORS}, summary="记录拒绝签名（理由、见证人及其签名）"
 )
-def refuse(request: HttpRequest, document_id: int, body: RefuseIn) -> Any:
+def refuse(request: HttpRequest, document_id: Id, body: RefuseIn) -> Any:
     sig = services.signature_capture(
         actor=_user(request),
         document=_get(request, document_id),
@@ -291,14 +292,14 @@ def refuse(request: HttpRequest, document_id: int, body: RefuseIn) -> Any:
     response={201: VersionOut, **ERRORS},
     summary="定稿（生成 PDF、加盖电子印章、摘要记入账本）",
 )
-def finalise(request: HttpRequest, document_id: int) -> Any:
+def finalise(request: HttpRequest, document_id: Id) -> Any:
     return Status(201, _version(services.document_finalise(actor=_user(request), document=_get(request, document_id))))
 
 
 @router.post(
     "/{document_id}/correct", response={200: DocumentDetailOut, **ERRORS}, summary="发起更正（定稿后生成新版本）"
 )
-def correct(request: HttpRequest, document_id: int, body: CorrectIn) -> Any:
+def correct(request: HttpRequest, document_id: Id, body: CorrectIn) -> Any:
     document = services.document_correct(actor=_user(request), document=_get(request, document_id), reason=body.reason)
     return _detail(document)
 
@@ -309,7 +310,7 @@ def correct(request: HttpRequest, document_id: int, body: CorrectIn) -> Any:
     summary="下载定稿版本的 PDF（或纸质扫描件），记入账本",
     openapi_extra={"responses": {200: {"description": "PDF 或扫描件", "content": {"application/pdf": {}}}}},
 )
-def version_pdf(request: HttpRequest, document_id: int, version: int) -> Any:
+def version_pdf(request: HttpRequest, document_id: Id, version: Count) -> Any:
     actor = _user(request)
     row = selectors.version_get(actor, document_id, version)
     data = services.document_pdf(actor=actor, version=row)
@@ -322,7 +323,7 @@ def version_pdf(request: HttpRequest, document_id: int, version: int) -> Any:
 @router.get(
     "/{document_id}/versions/{version}/seal", response={200: SealOut, **ERRORS}, summary="核验定稿版本的电子印章"
 )
-def seal(request: HttpRequest, document_id: int, version: int) -> Any:
+def seal(request: HttpRequest, document_id: Id, version: Count) -> Any:
     row = selectors.version_get(_user(request), document_id, version)
     status = selectors.seal_status(row)
     return {

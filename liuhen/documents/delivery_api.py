@@ -21,6 +21,7 @@ from liuhen.cases import selectors as case_selectors
 from liuhen.cases import services as case_services
 from liuhen.cases.api import ERRORS
 from liuhen.core.errors import NotFound
+from liuhen.core.inputs import Count, Id
 from liuhen.documents import delivery, selectors
 from liuhen.documents.models import Delivery, DocumentVersion
 
@@ -68,8 +69,8 @@ class DeliveryIn(Schema):
         "notice_text、period",
     )
     proofs: list[ProofIn] = Field([], description="送达证明文件")
-    receipt_version_id: int | None = Field(None, description="本案已定稿的送达回证版本（代替回证扫描件）")
-    supersedes_id: int | None = Field(None, description="更正的送达记录")
+    receipt_version_id: Id | None = Field(None, description="本案已定稿的送达回证版本（代替回证扫描件）")
+    supersedes_id: Id | None = Field(None, description="更正的送达记录")
     correction_reason: str = ""
 
 
@@ -155,7 +156,7 @@ def _out(row: Delivery, *, superseded: bool = False) -> dict[str, Any]:
     }
 
 
-def _version(request: HttpRequest, document_id: int, version: int) -> DocumentVersion:
+def _version(request: HttpRequest, document_id: Id, version: Count) -> DocumentVersion:
     return selectors.version_get(_user(request), document_id, version)
 
 
@@ -202,7 +203,7 @@ def _record(request: HttpRequest, row: DocumentVersion, body: DeliveryIn, proofs
     response={200: list[DeliveryOut], **ERRORS},
     summary="文书版本的送达记录",
 )
-def delivery_list(request: HttpRequest, document_id: int, version: int) -> Any:
+def delivery_list(request: HttpRequest, document_id: Id, version: Count) -> Any:
     row = _version(request, document_id, version)
     rows = delivery.deliveries_of_version(actor=_user(request), version=row)
     replaced = {d.supersedes_id for d in rows if d.supersedes_id}
@@ -214,7 +215,7 @@ def delivery_list(request: HttpRequest, document_id: int, version: int) -> Any:
     response={201: DeliveryOut, **ERRORS},
     summary="记录送达（JSON，证明文件为 base64）",
 )
-def delivery_create(request: HttpRequest, document_id: int, version: int, body: DeliveryIn) -> Any:
+def delivery_create(request: HttpRequest, document_id: Id, version: Count, body: DeliveryIn) -> Any:
     row = _version(request, document_id, version)
     proofs = [delivery.ProofFile(p.kind, _b64(p.content_base64, p.name or p.kind), p.name) for p in body.proofs]
     return _record(request, row, body, proofs)
@@ -225,7 +226,7 @@ def delivery_create(request: HttpRequest, document_id: int, version: int, body: 
     response={201: DeliveryOut, **ERRORS},
     summary="记录送达（multipart：data 为 JSON 字符串，字段同 JSON 接口；文件字段名为 proof_<证明类型>，可多个）",
 )
-def delivery_create_multipart(request: HttpRequest, document_id: int, version: int, data: Form[str]) -> Any:
+def delivery_create_multipart(request: HttpRequest, document_id: Id, version: Count, data: Form[str]) -> Any:
     row = _version(request, document_id, version)
     try:
         parsed = json.loads(data)
@@ -243,7 +244,7 @@ def delivery_create_multipart(request: HttpRequest, document_id: int, version: i
 
 
 @router.get("/cases/{case_id}", response={200: list[ServedOut], **ERRORS}, summary="案件须送达的文书及其送达情况")
-def case_served(request: HttpRequest, case_id: int) -> Any:
+def case_served(request: HttpRequest, case_id: Id) -> Any:
     case = case_selectors.case_get(_user(request), case_id)
     reqs = {r.code: r for r in delivery.delivery_requirements(case, case_services.profile_of(case))}
     out = []
@@ -263,7 +264,7 @@ def case_served(request: HttpRequest, case_id: int) -> Any:
 
 
 @router.get("/{delivery_id}/proofs/{sha256}", response={200: None, **ERRORS}, summary="送达证明文件（查阅留痕）")
-def proof_get(request: HttpRequest, delivery_id: int, sha256: str) -> Any:
+def proof_get(request: HttpRequest, delivery_id: Id, sha256: str) -> Any:
     row = Delivery.objects.select_related("case").filter(pk=delivery_id).first()
     if row is None or not case_selectors.cases_visible(_user(request)).filter(pk=row.case_id).exists():
         raise NotFound("送达记录不存在或无权查看", code="delivery_not_found")

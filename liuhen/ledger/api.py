@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from liuhen.core.errors import NotFound, PermissionDenied
-from liuhen.core.inputs import Count
+from liuhen.core.inputs import Count, Id
 from liuhen.ledger import cosigning, selectors, services, signing
 from liuhen.org import rules
 
@@ -148,7 +148,7 @@ def public_key(request: HttpRequest) -> Any:
 
 
 @router.get("/events/{seq}/proof", response={200: ProofBundleOut, **ERRORS}, summary="事件存在性证明包")
-def event_proof(request: HttpRequest, seq: int) -> Any:
+def event_proof(request: HttpRequest, seq: Count) -> Any:
     user = _require(request)
     return services.proof_bundle_export(actor=user, seq=seq)
 
@@ -206,7 +206,7 @@ def verification_latest(request: HttpRequest) -> Any:
 
 
 @router.get("/verifications/{report_id}", response={200: ReportOut, **ERRORS}, summary="一次核验报告")
-def verification_get(request: HttpRequest, report_id: int) -> Any:
+def verification_get(request: HttpRequest, report_id: Id) -> Any:
     _require(request)
     report = selectors.report(report_id)
     if report is None:

@@ -16,6 +16,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from liuhen.cases.api import ERRORS, ErrorOut
+from liuhen.core.inputs import Id
 from liuhen.media import rules, selectors, services
 from liuhen.media.errors import UploadInvalid, UploadTooLarge
 from liuhen.media.models import MediaRecord, Source
@@ -174,5 +175,5 @@ def docking_report(request: HttpRequest, body: DockingIn) -> Any:
 
 
 @router.get("/{record_id}", response={200: MediaRecordOut, **ERRORS}, summary="一条音像记录（含检测结果）")
-def media_get(request: HttpRequest, record_id: int) -> Any:
+def media_get(request: HttpRequest, record_id: Id) -> Any:
     return _out(selectors.media_record_get(user=_user(request), record_id=record_id))

@@ -18,6 +18,7 @@ from ninja import Field, Router, Schema
 from liuhen.cases.api import ERRORS
 from liuhen.cases.selectors import case_get
 from liuhen.cases.services import profile_of
+from liuhen.core.inputs import Count, Id, Seconds
 from liuhen.media import capture, coverage, deadlines, drift, findings, guards, sessions
 from liuhen.media.av_errors import AvInvalid
 from liuhen.media.models import InterruptionNote, MediaRecord
@@ -55,42 +56,42 @@ class OfficerIn(Schema):
 
 
 class OpeningIn(Schema):
-    offset: float = Field(description="在录像中的位置（秒）")
+    offset: Seconds = Field(description="在录像中的位置（秒）")
     items: list[str] | None = Field(None, description="说明了的事项；省略时为配置要求的全部事项")
 
 
 class NoticeIn(Schema):
-    offset: float = Field(description="在录像中的位置（秒）")
+    offset: Seconds = Field(description="在录像中的位置（秒）")
     text: str = Field("", description="告知用语；省略时为配置的规范用语")
 
 
 class BystanderIn(Schema):
     filming: bool = Field(False, description="当事人或现场人员对执法活动拍照、录音、录像")
-    notice_offset: float | None = Field(
+    notice_offset: Seconds | None = Field(
         None, description="执法人员告知其应当符合规定、不得妨碍执法、不得随意编辑的位置（秒）"
     )
 
 
 class CaptureIn(Schema):
-    case_id: int | None = Field(None, description="省略时保持当前关联")
+    case_id: Id | None = Field(None, description="省略时保持当前关联")
     stage_id: str | None = None
     recorded_start: dt.datetime | None = None
     recorded_end: dt.datetime | None = None
     place_address: str = ""
     place_landmark: str = ""
     officers: list[OfficerIn] = []
-    camera_officer_id: int | None = None
+    camera_officer_id: Id | None = None
     party: str = ""
     subject: str = ""
     camera_mount: str = Field("", description="shoulder / chest / handheld / fixed / other")
     opening_statement: OpeningIn | None = None
     notice: NoticeIn | None = None
-    content: dict[str, float | None] = Field(
+    content: dict[str, Seconds | None] = Field(
         {}, description="已摄录的重点内容（本环节 av_content 及清单事项 content 的原文）→ 在录像中的位置（秒）或 null"
     )
     bystander: BystanderIn | None = None
     reason: str = Field("", description="更正已填写的信息时必填")
-    expected_current: int | None = Field(None, description="页面显示的当前信息编号（无则为 0），防止覆盖他人的更正")
+    expected_current: Count | None = Field(None, description="页面显示的当前信息编号（无则为 0），防止覆盖他人的更正")
 
 
 class CaptureOut(Schema):
@@ -117,7 +118,7 @@ class CaptureOut(Schema):
 
 
 class LinkIn(Schema):
-    case_id: int | None = None
+    case_id: Id | None = None
     stage_id: str = ""
     reason: str = ""
 
@@ -234,19 +235,19 @@ def record_av(rec: MediaRecord) -> dict[str, Any]:
     response={200: RecordAvOut, **ERRORS},
     summary="音像记录的关联、时间、时钟偏差、上传期限和证明事项",
 )
-def record_get(request: HttpRequest, record_id: int) -> Any:
+def record_get(request: HttpRequest, record_id: Id) -> Any:
     return record_av(media_record_get(user=_user(request), record_id=record_id))
 
 
 @router.get(
     "/records/{record_id}/captures", response={200: list[CaptureOut], **ERRORS}, summary="采集信息（含被更正的历史）"
 )
-def captures_list(request: HttpRequest, record_id: int) -> Any:
+def captures_list(request: HttpRequest, record_id: Id) -> Any:
     return capture.capture_history(media_record_get(user=_user(request), record_id=record_id))
 
 
 @router.post("/records/{record_id}/capture", response={201: CaptureOut, **ERRORS}, summary="填写或更正采集信息")
-def capture_post(request: HttpRequest, record_id: int, body: CaptureIn) -> Any:
+def capture_post(request: HttpRequest, record_id: Id, body: CaptureIn) -> Any:
     user = _user(request)
     rec = media_record_get(user=user, record_id=record_id)
     kw: dict[str, Any] = {}
@@ -284,7 +285,7 @@ def capture_post(request: HttpRequest, record_id: int, body: CaptureIn) -> Any:
 
 
 @router.post("/records/{record_id}/link", response={201: CaptureOut, **ERRORS}, summary="关联（或改为关联）案件和环节")
-def link_post(request: HttpRequest, record_id: int, body: LinkIn) -> Any:
+def link_post(request: HttpRequest, record_id: Id, body: LinkIn) -> Any:
     user = _user(request)
     rec = media_record_get(user=user, record_id=record_id)
     row = capture.av_record_link(
@@ -298,15 +299,15 @@ def link_post(request: HttpRequest, record_id: int, body: LinkIn) -> Any:
 
 class SessionIn(Schema):
     title: str
-    case_id: int | None = None
+    case_id: Id | None = None
     stage_id: str = ""
     place: str = ""
-    follows_id: int | None = Field(None, description="同一执法事项在其他地点或时间的前一场次")
-    record_ids: list[int] = []
+    follows_id: Id | None = Field(None, description="同一执法事项在其他地点或时间的前一场次")
+    record_ids: list[Id] = []
 
 
 class SegmentsIn(Schema):
-    record_ids: list[int]
+    record_ids: list[Id]
 
 
 class SegmentOut(Schema):
@@ -448,12 +449,12 @@ def session_post(request: HttpRequest, body: SessionIn) -> Any:
 @router.get(
     "/sessions/{session_id}", response={200: SessionOut, **ERRORS}, summary="录制场次：各设备片段、间隔和中断说明"
 )
-def session_get(request: HttpRequest, session_id: int) -> Any:
+def session_get(request: HttpRequest, session_id: Id) -> Any:
     return session_out(sessions.session_get(user=_user(request), session_id=session_id))
 
 
 @router.post("/sessions/{session_id}/segments", response={201: SessionOut, **ERRORS}, summary="把音像记录加入录制场次")
-def segments_post(request: HttpRequest, session_id: int, body: SegmentsIn) -> Any:
+def segments_post(request: HttpRequest, session_id: Id, body: SegmentsIn) -> Any:
     user = _user(request)
     session = sessions.session_get(user=user, session_id=session_id)
     sessions.session_segments_add(actor=user, session=session, records=_records(user, body.record_ids))
@@ -461,17 +462,17 @@ def segments_post(request: HttpRequest, session_id: int, body: SegmentsIn) -> An
 
 
 class InterruptionIn(Schema):
-    before_id: int
-    after_id: int | None = Field(None, description="恢复录制后的片段；无法继续录制时省略")
+    before_id: Id
+    after_id: Id | None = Field(None, description="恢复录制后的片段；无法继续录制时省略")
     cause: str = Field(description="weather / device_fault / damage / obstruction / other")
     detail: str = ""
-    resume_offset: float | None = Field(None, description="恢复录制后语音说明中断原因的位置（秒）")
-    statement_id: int | None = Field(None, description="书面说明（本案已定稿的文书）")
-    supersedes_id: int | None = None
+    resume_offset: Seconds | None = Field(None, description="恢复录制后语音说明中断原因的位置（秒）")
+    statement_id: Id | None = Field(None, description="书面说明（本案已定稿的文书）")
+    supersedes_id: Id | None = None
 
 
 @router.post("/sessions/{session_id}/interruptions", response={201: NoteOut, **ERRORS}, summary="说明录像中断原因")
-def interruption_post(request: HttpRequest, session_id: int, body: InterruptionIn) -> Any:
+def interruption_post(request: HttpRequest, session_id: Id, body: InterruptionIn) -> Any:
     user = _user(request)
     session = sessions.session_get(user=user, session_id=session_id)
     supersedes = (
@@ -573,7 +574,7 @@ class StageAvOut(Schema):
 @router.get(
     "/cases/{case_id}/stages", response={200: list[StageAvOut], **ERRORS}, summary="案件各环节的音像记录要求和情况"
 )
-def case_stages(request: HttpRequest, case_id: int) -> Any:
+def case_stages(request: HttpRequest, case_id: Id) -> Any:
     case = case_get(_user(request), case_id)
     return [
         {
@@ -607,7 +608,7 @@ class UnrecordedActOut(Schema):
     response={200: list[UnrecordedActOut], **ERRORS},
     summary="领用执法记录仪的承办人在现场执法环节中没有该设备录像的时段（dev-mandatory-use）",
 )
-def case_unrecorded_acts(request: HttpRequest, case_id: int) -> Any:
+def case_unrecorded_acts(request: HttpRequest, case_id: Id) -> Any:
     case = case_get(_user(request), case_id)
     return [{**a.__dict__, "text": a.text} for a in findings.unrecorded_onsite_acts(case)]
 
@@ -634,7 +635,7 @@ def untagged_list(request: HttpRequest) -> Any:
 class ExemptionIn(Schema):
     stage_id: str
     reason: str = Field(description="未进行音像记录的书面说明")
-    explained_by_id: int | None = None
+    explained_by_id: Id | None = None
     opinion: str = ""
 
 
@@ -653,7 +654,7 @@ class ExemptionOut(Schema):
 @router.post(
     "/cases/{case_id}/exemptions", response={201: ExemptionOut, **ERRORS}, summary="负责人批准未音像记录的书面说明"
 )
-def exemption_post(request: HttpRequest, case_id: int, body: ExemptionIn) -> Any:
+def exemption_post(request: HttpRequest, case_id: Id, body: ExemptionIn) -> Any:
     from django.contrib.auth import get_user_model
 
     user = _user(request)
@@ -675,12 +676,12 @@ def exemption_post(request: HttpRequest, case_id: int, body: ExemptionIn) -> Any
 
 
 class CoverageIn(Schema):
-    case_id: int
+    case_id: Id
     stage_id: str = ""
-    document_id: int | None = None
+    document_id: Id | None = None
     act_start: dt.datetime
     act_end: dt.datetime
-    record_ids: list[int]
+    record_ids: list[Id]
     external_source: str = Field("", description="service_center（政务服务中心）/ other；本机关自有监控为空")
     retrieval_request_id: str = Field("", description="向外部单位调取录像的申请编号（有外部来源时必填）")
 

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liuhen.core.errors import NotFound, PermissionDenied, ValidationFailed
+from liuhen.core.inputs import parse_id
 from liuhen.ledger.blobstore.backends import Stream, get_store
 from liuhen.ledger.blobstore.services import blob_put
 from liuhen.ledger.services import record
@@ -119,7 +120,8 @@ def target_resolve(*, actor: Any, case_ref: str = "", stage_id: str = "") -> Tar
     from liuhen.cases.selectors import cases_visible
 
     cases = cases_visible(actor)
-    case = cases.filter(pk=int(case_ref)).first() if case_ref.isdigit() else None
+    pk = parse_id(case_ref)
+    case = cases.filter(pk=pk).first() if pk is not None else None
     case = case or cases.filter(number=case_ref).first()
     if case is None:
         raise NotFound("案件不存在或无权查看", code="case_not_found")

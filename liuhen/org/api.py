@@ -16,6 +16,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 
 from liuhen.core.errors import PermissionDenied, ValidationFailed
+from liuhen.core.inputs import Id
 from liuhen.org import rules, selectors, services
 from liuhen.org.models import ApiToken, Officer, User
 
@@ -60,7 +61,7 @@ class DepartmentOut(Schema):
 
 
 class OfficerIn(Schema):
-    department_id: int | None = Field(None, description="科室编号（本机关）")
+    department_id: Id | None = Field(None, description="科室编号（本机关）")
     name: str = Field(description="姓名")
     certificate_no: str = Field(description="执法证件号")
     certificate_issuer: str = Field(description="发证机关")
@@ -89,8 +90,8 @@ class UserIn(Schema):
     username: str = Field(description="用户名：3至64位字母、数字或 _ . -")
     display_name: str = Field(description="姓名")
     password: str = Field(description="初始密码（至少10位，不能过于简单）")
-    department_id: int | None = Field(None, description="科室编号（本机关）")
-    officer_id: int | None = Field(None, description="关联的执法人员编号（本机关）")
+    department_id: Id | None = Field(None, description="科室编号（本机关）")
+    officer_id: Id | None = Field(None, description="关联的执法人员编号（本机关）")
 
 
 class UserOut(Schema):
@@ -199,7 +200,7 @@ def user_list(request: HttpRequest) -> Any:
 
 
 @router.get("/users/{user_id}", response={200: UserOut, **ERRORS}, summary="用户详情")
-def user_detail(request: HttpRequest, user_id: int) -> Any:
+def user_detail(request: HttpRequest, user_id: Id) -> Any:
     actor = _actor(request)
     _need(actor, *selectors.ORG_VIEW_PERMISSIONS)
     return selectors.user_get(actor, user_id)
@@ -233,7 +234,7 @@ def user_create(request: HttpRequest, payload: UserIn) -> Any:
     summary="授予角色",
     description="安全保密管理员。违反三员分立的组合返回 409 role_conflict；执法角色须关联执法证件（422 officer_required）。",
 )
-def role_grant(request: HttpRequest, user_id: int, payload: RoleIn) -> Any:
+def role_grant(request: HttpRequest, user_id: Id, payload: RoleIn) -> Any:
     actor = _actor(request)
     _need(actor, rules.P_ROLES_ASSIGN)
     user = selectors.user_get(actor, user_id)
@@ -242,7 +243,7 @@ def role_grant(request: HttpRequest, user_id: int, payload: RoleIn) -> Any:
 
 
 @router.delete("/users/{user_id}/roles/{role}", response={200: UserOut, **ERRORS}, summary="撤销角色")
-def role_revoke(request: HttpRequest, user_id: int, role: str) -> Any:
+def role_revoke(request: HttpRequest, user_id: Id, role: str) -> Any:
     actor = _actor(request)
     _need(actor, rules.P_ROLES_ASSIGN)
     if role not in rules.ROLE_LABELS:
@@ -267,7 +268,7 @@ def token_list(request: HttpRequest) -> Any:
     summary="签发接口令牌",
     description="安全保密管理员为采集站等业务账号签发令牌；完整令牌只返回这一次，系统只保存其摘要。不能为管理员签发。",
 )
-def token_issue(request: HttpRequest, user_id: int, payload: TokenIn) -> Any:
+def token_issue(request: HttpRequest, user_id: Id, payload: TokenIn) -> Any:
     actor = _actor(request)
     _need(actor, rules.P_ROLES_ASSIGN)
     user = selectors.user_get(actor, user_id)
@@ -276,7 +277,7 @@ def token_issue(request: HttpRequest, user_id: int, payload: TokenIn) -> Any:
 
 
 @router.delete("/tokens/{token_id}", response={200: TokenOut, **ERRORS}, summary="吊销接口令牌")
-def token_revoke(request: HttpRequest, token_id: int) -> Any:
+def token_revoke(request: HttpRequest, token_id: Id) -> Any:
     actor = _actor(request)
     _need(actor, rules.P_ROLES_ASSIGN)
     token = selectors.api_token_get(actor, token_id)

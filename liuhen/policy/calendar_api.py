@@ -16,6 +16,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from liuhen.core.errors import ValidationFailed
+from liuhen.core.inputs import Year
 from liuhen.policy import calendar, calendar_services
 
 router = Router(tags=["工作日历"])
@@ -106,7 +107,7 @@ def day_info(request: HttpRequest, day: date, strict: bool = False) -> Any:
 
 
 @router.get("/years", response={200: list[YearOut], **ERRORS}, summary="各年度数据来源")
-def years(request: HttpRequest, start: int | None = None, end: int | None = None) -> Any:
+def years(request: HttpRequest, start: Year | None = None, end: Year | None = None) -> Any:
     today = timezone.localdate()
     first = start if start is not None else today.year - 1
     last = end if end is not None else today.year + 2
@@ -136,6 +137,6 @@ def day_set(request: HttpRequest, body: DaySetIn) -> Any:
 
 
 @router.post("/years/{year}/confirm", response={200: YearOut, **ERRORS}, summary="确认年度（系统管理员）")
-def year_confirm(request: HttpRequest, year: int, body: YearConfirmIn) -> Any:
+def year_confirm(request: HttpRequest, year: Year, body: YearConfirmIn) -> Any:
     calendar_services.calendar_year_confirm(actor=request.auth, year=year, source=body.source)
     return years(request, start=year, end=year)[0]
