@@ -18,6 +18,16 @@ class OfficerRequired(ValidationFailed):
     message = "执法角色须由持有执法证件的执法人员担任"
 
 
+class BusinessDataForbidden(PermissionDenied):
+    code = "admin_business_forbidden"
+    message = "三员分立：系统管理员、安全保密管理员和安全审计员不查看、不办理执法业务数据"
+
+
+class RoleNotPermitted(PermissionDenied):
+    code = "role_not_permitted"
+    message = "您的角色无权查看或办理这类数据"
+
+
 class TokenInvalid(DomainError):
     code = "token_invalid"
     status = 401
@@ -31,11 +41,13 @@ class TokenMalformed(DomainError):
 
 
 __all__ = [
+    "BusinessDataForbidden",
     "CrossAgency",
     "NotFound",
     "OfficerRequired",
     "PermissionDenied",
     "RoleConflict",
+    "RoleNotPermitted",
     "TokenInvalid",
     "TokenMalformed",
     "ValidationFailed",

@@ -1,6 +1,7 @@
 """Reads of the organisation, filtered by what the reader may see (one agency only).
 
-Every lookup by id goes through here, so an object of another agency is simply not found.
+Every lookup by id goes through here, so an object of another agency is simply not found; one of the
+reader's own agency that their role may not see is refused (403) with a code.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from liuhen.org import rules
-from liuhen.org.errors import NotFound
+from liuhen.org.errors import NotFound, PermissionDenied
 from liuhen.org.models import Agency, ApiToken, Department, Officer, User
 
 ORG_VIEW_PERMISSIONS = (rules.P_USERS_MANAGE, rules.P_ROLES_ASSIGN, rules.P_ORG_READ)
@@ -34,10 +35,14 @@ def users_visible_to(user: User) -> QuerySet[User]:
 
 
 def user_get(viewer: User, user_id: int) -> User:
-    user = users_visible_to(viewer).filter(pk=user_id).first()
+    """A user of the viewer's agency: another agency's (or none) is not found; refused (403) to a role
+    that may not see the agency's users."""
+    user = User.objects.filter(pk=user_id, agency_id=viewer.agency_id).first() if _has_agency(viewer) else None
     if user is None:
         raise NotFound("用户不存在或无权查看")
-    return user
+    if not rules.has_any_permission(viewer, *ORG_VIEW_PERMISSIONS):
+        raise PermissionDenied("无权查看本机关的用户与角色")
+    return users_visible_to(viewer).get(pk=user.pk)
 
 
 def departments_visible_to(user: User) -> QuerySet[Department]:
@@ -79,7 +84,11 @@ def api_tokens_visible_to(user: User) -> QuerySet[ApiToken]:
 
 
 def api_token_get(viewer: User, token_id: int) -> ApiToken:
-    token = api_tokens_visible_to(viewer).filter(pk=token_id).first()
-    if token is None:
+    """A token of the viewer's agency (another agency's is not found); only the security administrator
+    may see one (403 otherwise)."""
+    exists = _has_agency(viewer) and ApiToken.objects.filter(pk=token_id, agency_id=viewer.agency_id).exists()
+    if not exists:
         raise NotFound("接口令牌不存在或无权查看")
-    return token
+    if not rules.has_permission(viewer, rules.P_ROLES_ASSIGN):
+        raise PermissionDenied("只有安全保密管理员可以管理接口令牌")
+    return api_tokens_visible_to(viewer).get(pk=token_id)
