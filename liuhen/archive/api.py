@@ -19,6 +19,7 @@ from liuhen.archive import casefile_queue as queue
 from liuhen.archive import casefiles
 from liuhen.archive.models import CaseFile
 from liuhen.cases.api import ERRORS
+from liuhen.cases.selectors import require_case_reader
 from liuhen.core.inputs import Id
 
 router = Router(tags=["立卷归档"])
@@ -123,6 +124,7 @@ def _out(cf: CaseFile) -> dict[str, Any]:
 
 @router.get("/queue", response={200: QueueOut, **ERRORS}, summary="立卷归档队列（已逾期、待归档、已归档）")
 def queue_list(request: HttpRequest) -> Any:
+    require_case_reader(_user(request))
     rows = queue.archive_queue(_user(request))
     return {key: [_row(r) for r in value] for key, value in rows.items()}
 

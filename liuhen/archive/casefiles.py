@@ -55,6 +55,7 @@ from liuhen.archive.spec import (
     expected_records,
 )
 from liuhen.cases.models import Case, CaseDeadline, CaseStatus
+from liuhen.cases.selectors import require_case_reader
 from liuhen.core.errors import NotFound, PermissionDenied
 from liuhen.ledger import signing
 from liuhen.ledger.blobstore.selectors import blob_get, blob_open
@@ -159,8 +160,12 @@ def visible_case_files(user: Any):
 
 
 def case_file_get(*, user: Any, pk: int) -> CaseFile:
+    """Another agency's case file is not found; one of the user's agency is refused (403) to a role that
+    never sees cases, and not found to one who does not see this one."""
     cf = visible_case_files(user).filter(pk=pk).first()
     if cf is None:
+        if CaseFile.objects.filter(pk=pk, agency_id=getattr(user, "agency_id", None)).exists():
+            require_case_reader(user)
         raise NotFound("案卷不存在或无权查看", code="case_file_not_found")
     return cf
 

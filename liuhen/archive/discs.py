@@ -35,6 +35,7 @@ from liuhen.archive.errors import ArchiveError, DiscReadbackFailed, DiscSpecInva
 from liuhen.archive.models import DiscStatus, EvidenceDisc
 from liuhen.archive.spec import SourceFile, safe_name
 from liuhen.cases.models import Case
+from liuhen.cases.selectors import require_case_reader
 from liuhen.cases.services import timeline_record
 from liuhen.core.errors import NotFound, PermissionDenied
 from liuhen.ledger.services import record
@@ -680,8 +681,11 @@ def discs_visible(user: Any) -> QuerySet[EvidenceDisc]:
 
 
 def disc_get(*, user: Any, disc_id: int) -> EvidenceDisc:
+    """As its case: another agency's is not found; refused (403) to a role that never sees cases."""
     disc = discs_visible(user).filter(pk=disc_id).first()
     if disc is None:
+        if EvidenceDisc.objects.filter(pk=disc_id, case__agency_id=getattr(user, "agency_id", None)).exists():
+            require_case_reader(user)
         raise DiscNotFound()
     return disc
 

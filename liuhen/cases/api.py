@@ -14,8 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from liuhen.cases import selectors, services
 from liuhen.cases.errors import CaseInvalid
-from liuhen.cases.models import Case, CaseSource, Referral
-from liuhen.core.errors import NotFound
+from liuhen.cases.models import Case, CaseSource
 from liuhen.core.inputs import Count, Days, Id, Page
 from liuhen.org.models import Department, User
 from liuhen.policy.schema import ENFORCEMENT_TYPES
@@ -269,7 +268,7 @@ class CaseFilters(Schema):
 
 @router.get("/leads/", response={200: list[LeadOut], **ERRORS}, summary="案源列表")
 def lead_list(request: HttpRequest, page: Query[Page]) -> Any:
-    return list(page.slice(selectors.sources_visible(_user(request))))
+    return list(page.slice(selectors.source_list(_user(request))))
 
 
 @router.post("/leads/", response={201: LeadOut, **ERRORS}, summary="登记案源")
@@ -347,6 +346,7 @@ def case_open(request: HttpRequest, body: CaseOpenIn) -> Any:
 
 @router.get("/deadlines/due", response={200: list[DeadlineOut], **ERRORS}, summary="我的待办期限")
 def deadlines_due(request: HttpRequest, within_days: Days = 7) -> Any:
+    selectors.require_case_reader(_user(request))
     rows = selectors.due_for_user(_user(request), within_days=within_days)
     return [
         {**{f: getattr(v.deadline, f) for f in DeadlineOut.model_fields if f != "state"}, "state": v.state}
@@ -433,11 +433,5 @@ def refer(request: HttpRequest, case_id: Id, body: ReferralIn) -> Any:
 @router.post("/referrals/{referral_id}/acknowledge", response={200: ReferralOut, **ERRORS}, summary="记录移送回执")
 def acknowledge(request: HttpRequest, referral_id: Id, body: AckIn) -> Any:
     actor = _user(request)
-    referral = Referral.objects.filter(pk=referral_id).select_related("case", "source").first()
-    visible = referral is not None and (
-        (referral.case_id and selectors.cases_visible(actor).filter(pk=referral.case_id).exists())
-        or (referral.source_id and selectors.sources_visible(actor).filter(pk=referral.source_id).exists())
-    )
-    if not visible:
-        raise NotFound("移送记录不存在或无权查看", code="referral_not_found")
+    referral = selectors.referral_get(actor, referral_id)
     return services.referral_acknowledge(actor=actor, referral=referral, **body.dict())

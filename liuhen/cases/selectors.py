@@ -17,7 +17,16 @@ from django.utils import timezone
 
 from liuhen.cases import deadlines
 from liuhen.cases.errors import CaseNotFound, SourceNotFound
-from liuhen.cases.models import Case, CaseDeadline, CaseSource, CaseStatus, DeadlineStatus, Procedure, TimelineEntry
+from liuhen.cases.models import (
+    Case,
+    CaseDeadline,
+    CaseSource,
+    CaseStatus,
+    DeadlineStatus,
+    Procedure,
+    Referral,
+    TimelineEntry,
+)
 from liuhen.cases.requirements import (
     Requirement,
     approvals_needed,
@@ -27,19 +36,34 @@ from liuhen.cases.requirements import (
 )
 from liuhen.cases.rules import may_record
 from liuhen.cases.services import profile_of
+from liuhen.core.errors import NotFound
 from liuhen.org import rules as org_rules
+from liuhen.org.access import require_business
 from liuhen.org.rules import Role
 from liuhen.policy.schema import APPROVAL_KINDS, Profile
 
 SEE_ALL_ROLES = frozenset({Role.AGENCY_HEAD, Role.LEGAL_REVIEWER, Role.RECORDS_KEEPER, Role.SUPERVISOR})
 
 
+CASE_READ = (org_rules.P_CASES_WORK, org_rules.P_SUPERVISE)  # who may see cases at all
+LEAD_READ = (org_rules.P_CASES_WORK,)  # leads (with protected complainant identities): case workers only
+
+
 def can_work(user: Any) -> bool:
     return org_rules.has_permission(user, org_rules.P_CASES_WORK)
 
 
+def require_case_reader(user: Any) -> None:
+    """403 for a role that never sees cases (the three administrators, 三员分立)."""
+    require_business(user, *CASE_READ, what="案件")
+
+
+def require_lead_reader(user: Any) -> None:
+    require_business(user, *LEAD_READ, what="案源")
+
+
 def cases_visible(user: Any) -> QuerySet[Case]:
-    if not org_rules.has_any_permission(user, org_rules.P_CASES_WORK, org_rules.P_SUPERVISE):
+    if not org_rules.has_any_permission(user, *CASE_READ):
         return Case.objects.none()
     qs = Case.objects.filter(agency_id=user.agency_id)
     roles = user.role_codes
@@ -63,6 +87,7 @@ def case_list(
     today: dt.date | None = None,
 ) -> QuerySet[Case]:
     """Visible cases, filtered: ``due`` is ``soon`` (a running deadline within 3 days) or ``late``."""
+    require_case_reader(user)
     today = today or timezone.localdate()
     qs = cases_visible(user)
     if enforcement_type:
@@ -88,8 +113,12 @@ def case_list(
 
 
 def case_get(user: Any, pk: int) -> Case:
+    """A case the user sees; another agency's (or none) is not found, one of the user's own agency is
+    refused with a code to a role that never sees cases, and not found to one who does not see this one."""
     case = cases_visible(user).filter(pk=pk).first()
     if case is None:
+        if Case.objects.filter(pk=pk, agency_id=getattr(user, "agency_id", None)).exists():
+            require_case_reader(user)
         raise CaseNotFound()
     return case
 
@@ -116,11 +145,34 @@ def sources_visible(user: Any) -> QuerySet[CaseSource]:
     return CaseSource.objects.filter(agency_id=user.agency_id).select_related("registered_by")
 
 
+def source_list(user: Any) -> QuerySet[CaseSource]:
+    """The leads a case worker sees, newest first; refused (403) to every other role."""
+    require_lead_reader(user)
+    return sources_visible(user)
+
+
 def source_get(user: Any, pk: int) -> CaseSource:
     source = sources_visible(user).filter(pk=pk).first()
     if source is None:
+        if CaseSource.objects.filter(pk=pk, agency_id=getattr(user, "agency_id", None)).exists():
+            require_lead_reader(user)
         raise SourceNotFound()
     return source
+
+
+def referral_get(user: Any, pk: int) -> Referral:
+    """A referral of a case or lead the user sees (as the case or lead itself: 404 or 403 alike)."""
+    referral = Referral.objects.filter(pk=pk).select_related("case", "source").first()
+    if referral is None:
+        raise NotFound("移送记录不存在或无权查看", code="referral_not_found")
+    try:
+        if referral.case_id:
+            case_get(user, referral.case_id)
+        else:
+            source_get(user, referral.source_id)
+    except (CaseNotFound, SourceNotFound):
+        raise NotFound("移送记录不存在或无权查看", code="referral_not_found") from None
+    return referral
 
 
 def timeline(case: Case) -> QuerySet[TimelineEntry]:

@@ -265,9 +265,7 @@ def case_served(request: HttpRequest, case_id: Id) -> Any:
 
 @router.get("/{delivery_id}/proofs/{sha256}", response={200: None, **ERRORS}, summary="送达证明文件（查阅留痕）")
 def proof_get(request: HttpRequest, delivery_id: Id, sha256: str) -> Any:
-    row = Delivery.objects.select_related("case").filter(pk=delivery_id).first()
-    if row is None or not case_selectors.cases_visible(_user(request)).filter(pk=row.case_id).exists():
-        raise NotFound("送达记录不存在或无权查看", code="delivery_not_found")
+    row = selectors.delivery_get(_user(request), delivery_id)
     data, mime = delivery.delivery_proof_read(actor=_user(request), delivery=row, sha256=sha256)
     response = HttpResponse(data, content_type=mime)
     response["Cache-Control"] = "private, no-store"

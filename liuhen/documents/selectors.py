@@ -19,7 +19,7 @@ from liuhen.cases.models import Case, CaseStatus
 from liuhen.cases.requirements import Requirement
 from liuhen.core.errors import NotFound
 from liuhen.documents import rights, services
-from liuhen.documents.models import Document, DocumentKind, DocumentStatus, DocumentVersion, Signature
+from liuhen.documents.models import Delivery, Document, DocumentKind, DocumentStatus, DocumentVersion, Signature
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.policy.schema import SIGNERS, DocumentType, Profile
 
@@ -34,8 +34,12 @@ def documents_visible(user: Any) -> QuerySet[Document]:
 
 
 def document_get(user: Any, pk: int) -> Document:
+    """As its case: another agency's is not found; one of the user's agency is refused with a code to a
+    role that never sees cases (``case_get``)."""
     document = documents_visible(user).select_related("case", "case__agency").filter(pk=pk).first()
     if document is None:
+        if Document.objects.filter(pk=pk, case__agency_id=getattr(user, "agency_id", None)).exists():
+            case_selectors.require_case_reader(user)
         raise DocumentNotFound()
     return document
 
@@ -45,6 +49,18 @@ def version_get(user: Any, document_pk: int, version: int) -> DocumentVersion:
     row = document.versions.filter(version=version).first()
     if row is None:
         raise DocumentNotFound("该文书没有这一版本", code="document_version_not_found")
+    return row
+
+
+def delivery_get(user: Any, pk: int) -> Delivery:
+    """A delivery of a case the user sees (404 or 403 as the case)."""
+    row = Delivery.objects.select_related("case").filter(pk=pk).first()
+    if row is None:
+        raise NotFound("送达记录不存在或无权查看", code="delivery_not_found")
+    try:
+        case_selectors.case_get(user, row.case_id)
+    except NotFound:
+        raise NotFound("送达记录不存在或无权查看", code="delivery_not_found") from None
     return row
 
 
