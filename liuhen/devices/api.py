@@ -194,7 +194,7 @@ class DevicePage(Page):
 
 @router.get("/", response={200: list[DeviceOut], **ERRORS}, summary="设备列表")
 def device_list(request: HttpRequest, page: Query[DevicePage], status: str | None = None) -> Any:
-    qs = selectors.devices_visible_to(_user(request))
+    qs = selectors.device_list(_user(request))
     if status:
         qs = qs.filter(status=status)
     return list(page.slice(qs))

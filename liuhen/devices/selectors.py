@@ -44,6 +44,7 @@ from liuhen.devices.models import (
     StatusStep,
 )
 from liuhen.org import rules
+from liuhen.org.access import require_business
 from liuhen.org.models import Agency, User
 from liuhen.policy.loader import get_profile
 
@@ -73,15 +74,33 @@ def devices_visible_to(user: Any) -> QuerySet[Device]:
     return Device.objects.filter(agency_id=user.agency_id).select_related("holder", "holder__officer", "department")
 
 
+def require_reader(user: Any) -> None:
+    """403 for a role that never sees devices (the three administrators, 三员分立)."""
+    require_business(user, rules.P_DEVICES_MANAGE, rules.P_CASES_WORK, rules.P_SUPERVISE, what="执法记录设备")
+
+
+def device_list(user: Any) -> QuerySet[Device]:
+    """The devices of the user's agency; refused (403) to a role that never sees devices."""
+    require_reader(user)
+    return devices_visible_to(user)
+
+
+def _visible_or_refused(viewer: Any, **lookup: Any) -> Device | None:
+    device = devices_visible_to(viewer).filter(**lookup).first()
+    if device is None and Device.objects.filter(agency_id=getattr(viewer, "agency_id", None), **lookup).exists():
+        require_reader(viewer)
+    return device
+
+
 def device_get(viewer: Any, device_id: int) -> Device:
-    device = devices_visible_to(viewer).filter(pk=device_id).first()
+    device = _visible_or_refused(viewer, pk=device_id)
     if device is None:
         raise DeviceNotFound()
     return device
 
 
 def device_get_by_serial(viewer: Any, serial: str) -> Device:
-    device = devices_visible_to(viewer).filter(serial=normalise_serial(serial)).first()
+    device = _visible_or_refused(viewer, serial=normalise_serial(serial))
     if device is None:
         raise DeviceNotFound(f"本机关没有登记序列号为“{normalise_serial(serial)}”的设备", serial=serial)
     return device
