@@ -2,7 +2,9 @@
 record an upload became (for the collection station's digest check), and docking reports.
 
 Large files go through tus at ``/api/uploads/`` (see ``liuhen.media.tus``); both end in the same
-service, ``av_record_ingest``. Records are visible to the uploader's agency; otherwise ``404``.
+service, ``av_record_ingest``. Records are visible as on the pages (whoever sees the record's case;
+one with no case its uploader and the roles that see every case); another agency's is ``404``, and a
+role that never sees AV records (the three administrators) gets ``403``.
 Damaged files are accepted and flagged, never refused: ``flags`` lists what is wrong.
 """
 
@@ -146,7 +148,7 @@ def media_upload(
 
 @router.get("/", response={200: list[MediaRecordOut], **ERRORS}, summary="本机关的音像记录（最新在前，最多 200 条）")
 def media_list(request: HttpRequest, sha256: str = "", device_serial: str = "") -> Any:
-    qs = selectors.media_records_visible(user=_user(request)).order_by("-uploaded_at", "-id")
+    qs = selectors.media_record_list(user=_user(request)).order_by("-uploaded_at", "-id")
     if sha256:
         qs = qs.filter(blob_id=sha256.lower())
     if device_serial:

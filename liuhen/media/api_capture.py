@@ -22,7 +22,7 @@ from liuhen.core.inputs import Count, Id, Seconds
 from liuhen.media import capture, coverage, deadlines, drift, findings, guards, sessions
 from liuhen.media.av_errors import AvInvalid
 from liuhen.media.models import InterruptionNote, MediaRecord
-from liuhen.media.selectors import media_record_get
+from liuhen.media.selectors import media_record_get, require_reader
 
 router = Router(tags=["音像记录连续性"])
 
@@ -50,7 +50,7 @@ def _document(user: Any, document_id: int | None) -> Any:
 # --------------------------------------------------------------------------- schemas
 
 
-class OfficerIn(Schema):
+class CameraOfficerIn(Schema):
     name: str
     certificate_no: str = ""
 
@@ -60,7 +60,7 @@ class OpeningIn(Schema):
     items: list[str] | None = Field(None, description="说明了的事项；省略时为配置要求的全部事项")
 
 
-class NoticeIn(Schema):
+class AvNoticeIn(Schema):
     offset: Seconds = Field(description="在录像中的位置（秒）")
     text: str = Field("", description="告知用语；省略时为配置的规范用语")
 
@@ -79,13 +79,13 @@ class CaptureIn(Schema):
     recorded_end: dt.datetime | None = None
     place_address: str = ""
     place_landmark: str = ""
-    officers: list[OfficerIn] = []
+    officers: list[CameraOfficerIn] = []
     camera_officer_id: Id | None = None
     party: str = ""
     subject: str = ""
     camera_mount: str = Field("", description="shoulder / chest / handheld / fixed / other")
     opening_statement: OpeningIn | None = None
-    notice: NoticeIn | None = None
+    notice: AvNoticeIn | None = None
     content: dict[str, Seconds | None] = Field(
         {}, description="已摄录的重点内容（本环节 av_content 及清单事项 content 的原文）→ 在录像中的位置（秒）或 null"
     )
@@ -139,7 +139,7 @@ class DriftOut(Schema):
     corrected_start: dt.datetime | None
 
 
-class DeadlineOut(Schema):
+class UploadDeadlineOut(Schema):
     basis: str = Field(description="recording / after_return / silent / unknown")
     recorded_on: dt.date | None
     due: dt.date | None
@@ -150,7 +150,7 @@ class DeadlineOut(Schema):
     label: str
 
 
-class FindingOut(Schema):
+class AvFindingOut(Schema):
     code: str = Field(
         description="possible_backfill / created_after_upload / edited / preuse_check_missing / untagged / "
         "content_missing / bystander_notice_missing"
@@ -169,9 +169,9 @@ class RecordAvOut(Schema):
     device_serial: str
     problems: list[str]
     drift: DriftOut | None
-    deadline: DeadlineOut
+    deadline: UploadDeadlineOut
     attestations: list[AttestationOut]
-    findings: list[FindingOut] = Field(description="须核查的事项（不阻止环节推进）")
+    findings: list[AvFindingOut] = Field(description="须核查的事项（不阻止环节推进）")
     capture: CaptureOut | None
     session_id: int | None
 
@@ -523,10 +523,11 @@ def away_post(request: HttpRequest, body: AwayIn) -> Any:
     "/away", response={200: list[AwayOut], **ERRORS}, summary="异地或连续工作申报（本人；负责人可见本科室或本机关）"
 )
 def away_list(request: HttpRequest) -> Any:
+    require_reader(_user(request))
     return list(deadlines.away_periods_visible(user=_user(request)).order_by("-started_on", "-id")[:200])
 
 
-class LateOut(DeadlineOut):
+class LateOut(UploadDeadlineOut):
     record_id: int
     filename: str
     case_id: int | None
@@ -539,6 +540,7 @@ class LateOut(DeadlineOut):
     summary="逾期上传的音像记录（本人；负责人可见本科室或本机关）",
 )
 def late_list(request: HttpRequest) -> Any:
+    require_reader(_user(request))
     out = []
     for d in deadlines.late_uploads(user=_user(request)):
         case, _ = capture.effective_link(d.record)
@@ -568,7 +570,7 @@ class StageAvOut(Schema):
     full_coverage_ids: list[int]
     covered: bool
     unexplained_gaps: int
-    findings: dict[int, list[FindingOut]] = Field(description="音像记录编号 → 须核查的事项")
+    findings: dict[int, list[AvFindingOut]] = Field(description="音像记录编号 → 须核查的事项")
 
 
 @router.get(
@@ -626,6 +628,7 @@ class UntaggedOut(Schema):
     summary="未关联案件（或未标明当事人、承办人）的音像记录，待跟进",
 )
 def untagged_list(request: HttpRequest) -> Any:
+    require_reader(_user(request))
     return [
         {"record_id": r.pk, "filename": r.filename, "uploaded_at": r.uploaded_at, "missing": capture.tagging_missing(r)}
         for r in capture.records_untagged(_user(request))

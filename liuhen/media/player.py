@@ -22,15 +22,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from liuhen.cases.models import Case
-from liuhen.cases.selectors import SEE_ALL_ROLES, cases_visible
 from liuhen.ledger.services import record
 from liuhen.media.errors import MediaRecordNotFound
 from liuhen.media.models import DerivativeKind, Flag, MediaDerivative, MediaProbe, MediaRecord
-from liuhen.org import rules as org_rules
+from liuhen.media.selectors import media_records_visible
 
 SPLIT_AFTER = dt.timedelta(hours=1)
 PROBE_FLAG_LABELS = {
@@ -45,14 +44,8 @@ PROBE_FLAG_LABELS = {
 
 
 def records_for_viewer(user: Any) -> QuerySet[MediaRecord]:
-    """The records ``user`` may see (see the module docstring)."""
-    agency_id = getattr(user, "agency_id", None)
-    if not agency_id or not org_rules.has_any_permission(user, org_rules.P_CASES_WORK, org_rules.P_SUPERVISE):
-        return MediaRecord.objects.none()
-    qs = MediaRecord.objects.filter(agency_id=agency_id)
-    if user.role_codes & SEE_ALL_ROLES:
-        return qs
-    return qs.filter(Q(case__in=cases_visible(user)) | Q(case__isnull=True, uploaded_by=user))
+    """The records ``user`` may see (see the module docstring): the one rule of ``selectors``."""
+    return media_records_visible(user=user)
 
 
 def record_for_viewer(*, user: Any, record_id: int) -> MediaRecord:

@@ -368,7 +368,13 @@ def upload_create(*, actor: Any, length: int, metadata_header: str = "") -> Uplo
 
 
 def _visible_upload(actor: Any, upload_id: str) -> Upload:
-    upload = Upload.objects.filter(pk=upload_id, agency_id=getattr(actor, "agency_id", None), user=actor).first()
+    """An upload is its uploader's alone: another agency's or user's is not found; a role that never
+    uploads is refused (403) even for an upload of its own agency."""
+    upload = Upload.objects.filter(pk=upload_id, agency_id=getattr(actor, "agency_id", None)).first()
+    if upload is not None:
+        _require_uploader(actor)
+        if upload.user_id != actor.pk:
+            upload = None
     if upload is None:
         raise UploadNotFound()
     return upload

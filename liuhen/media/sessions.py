@@ -34,6 +34,7 @@ from liuhen.media.capture import (
     shown,
 )
 from liuhen.media.models import InterruptionCause, InterruptionNote, MediaRecord, RecordingSession, SessionSegment
+from liuhen.media.selectors import require_reader
 from liuhen.org import rules as org_rules
 from liuhen.policy.schema import Profile
 
@@ -118,9 +119,11 @@ def sessions_visible(*, user: Any) -> Any:
 
 
 def session_get(*, user: Any, session_id: int) -> RecordingSession:
+    """A session of the user's agency (another's is not found), refused to a role that never sees AV records."""
     row = sessions_visible(user=user).filter(pk=session_id).first()
     if row is None:
         raise SessionNotFound()
+    require_reader(user)
     return row
 
 
