@@ -46,6 +46,8 @@ from liuhen.archive.retention_errors import (
 from liuhen.core.errors import NotFound, PermissionDenied
 from liuhen.ledger.services import record
 from liuhen.org import rules as org_rules
+from liuhen.org.access import business_refusal
+from liuhen.org.errors import BusinessDataForbidden
 from liuhen.policy.loader import get_profile
 
 log = logging.getLogger(__name__)
@@ -243,11 +245,11 @@ def disposal_approve(*, actor: Any, batch_id: int, opinion: str = "") -> Disposa
 
 
 def disposal_decline(*, actor: Any, batch_id: int, opinion: str) -> DisposalBatch:
-    if not opinion.strip():
-        raise ReasonRequired()
     with transaction.atomic():
-        batch = _batch_for_update(actor, batch_id)
+        batch = _batch_for_update(actor, batch_id)  # another agency's batch: 404 before anything else
         _require_approver(actor, batch)
+        if not opinion.strip():
+            raise ReasonRequired()
         if batch.status != DisposalStatus.PROPOSED:
             raise DisposalStateInvalid(status=batch.status)
         batch.status = DisposalStatus.REFUSED
@@ -454,6 +456,15 @@ def disposal_start(*, actor: Any, batch_id: int) -> DisposalBatch:
     return batch
 
 
+def require_retention_reader(user: Any) -> None:
+    """403 with a code for a role that never sees retention terms or disposal (the three administrators)."""
+    refusal = business_refusal(user, org_rules.P_RETENTION_READ, what="保管期限与销毁")
+    if isinstance(refusal, BusinessDataForbidden):
+        raise refusal
+    if refusal is not None:
+        raise PermissionDenied("无权查看保管期限与销毁", code="retention_read_forbidden")
+
+
 def batches_for(actor: Any) -> QuerySet[DisposalBatch]:
     if not org_rules.has_permission(actor, org_rules.P_RETENTION_READ):
         return DisposalBatch.objects.none()
@@ -463,5 +474,7 @@ def batches_for(actor: Any) -> QuerySet[DisposalBatch]:
 def batch_get(*, actor: Any, batch_id: int) -> DisposalBatch:
     batch = batches_for(actor).filter(pk=batch_id).first()
     if batch is None:
+        if DisposalBatch.objects.filter(pk=batch_id, agency_id=getattr(actor, "agency_id", None)).exists():
+            require_retention_reader(actor)
         raise NotFound("销毁批次不存在", code="disposal_batch_not_found")
     return batch

@@ -18,9 +18,8 @@ from ninja import Router, Schema, Status
 
 from liuhen.archive import disposal, holds, retention
 from liuhen.archive.models import DisposalBatch
-from liuhen.core.errors import NotFound, PermissionDenied
+from liuhen.core.errors import NotFound
 from liuhen.core.inputs import Id
-from liuhen.org import rules as org_rules
 
 router = Router(tags=["保管期限与销毁"])
 
@@ -31,12 +30,11 @@ def _user(request: HttpRequest) -> Any:
 
 def _record(request: HttpRequest, object_type: str, object_id: str) -> tuple[Any, retention.RecordRef]:
     user = _user(request)
-    if not org_rules.has_permission(user, org_rules.P_RETENTION_READ):
-        raise PermissionDenied("无权查看保管期限", code="retention_read_forbidden")
     obj = retention.resolve(object_type, object_id)
     ref = retention.ref_of(obj)
     if ref.agency_id != user.agency_id:
         raise NotFound("记录不存在或无权查看", code="retention_object_not_found")
+    disposal.require_retention_reader(user)
     return obj, ref
 
 
@@ -246,6 +244,7 @@ class ProposeIn(Schema):
 
 @router.get("/disposal/batches", response=list[BatchOut], summary="销毁批次列表")
 def batch_list(request: HttpRequest) -> list[dict[str, Any]]:
+    disposal.require_retention_reader(_user(request))
     return [batch_view(b) for b in disposal.batches_for(_user(request))[:200]]
 
 
