@@ -46,8 +46,10 @@ def profile_for_user(user: Any) -> Profile:
 
 
 def profile_by_id(user: Any, profile_id: str) -> Profile:
+    """A profile by id: one that does not exist is not found for everyone, then the role is checked."""
+    profile = get_profile(profile_id)
     _require_read(user)
-    return get_profile(profile_id)
+    return profile
 
 
 # ---------------------------------------------------------------- readable Chinese

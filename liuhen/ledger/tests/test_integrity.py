@@ -193,7 +193,8 @@ def test_api__bad_sample_and_officers_are_refused(client, agency, make_user, db)
     client.force_login(make_user(agency, Role.OFFICER))
     r = client.post("/api/ledger/verifications", {}, content_type="application/json")
     assert r.status_code == 403 and r.json()["code"] == "permission_denied"
-    assert client.get("/api/ledger/verifications/1").status_code == 403
+    assert client.get("/api/ledger/verifications/latest").status_code == 403
+    assert client.get("/api/ledger/verifications/1").status_code == 404  # no such report: 404 for every role
 
 
 def test_audit_page__auditor_starts_a_run_and_sees_its_report(client, agency, make_user, deployment):
