@@ -11,7 +11,8 @@ import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -110,6 +111,14 @@ def _bad_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse
         }
     else:
         body = {"code": "bad_request", "message": "请求格式错误，未处理"}
+    return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(UnreadablePostError)
+def _unreadable_body(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body that does not parse as its Content-Type says (multipart without a boundary, a cut-off upload)."""
+    body = {"code": "bad_request", "message": "请求内容无法按其 Content-Type 解析，未处理；请检查请求格式"}
     return api.create_response(request, body, status=400)
 
 
