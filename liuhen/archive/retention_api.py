@@ -176,7 +176,7 @@ def hold_lift(request: HttpRequest, hold_id: Id, body: ReasonIn) -> dict[str, An
     }
 
 
-class ItemOut(Schema):
+class DisposalItemOut(Schema):
     object_type: str
     object_id: str
     blob_sha256: str
@@ -199,7 +199,7 @@ class BatchOut(Schema):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     error: str
-    items: list[ItemOut]
+    items: list[DisposalItemOut]
 
 
 def batch_view(batch: DisposalBatch) -> dict[str, Any]:

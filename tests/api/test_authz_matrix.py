@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ import authz_matrix as m
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from ninja import Schema
 
 from liuhen.testing.images import signature_png
 
@@ -81,6 +83,21 @@ def test_the_table_names_every_role_and_gives_administrators_no_business_content
         if entry.business:
             granted = [r for r in m.ADMIN_ROLES if entry.expect[r] == m.OK]
             assert not granted, f"{op_id}: 三员不得经接口取得业务数据 ({granted})"
+
+
+def test_no_two_api_schemas_of_one_name_differ_in_fields() -> None:
+    """The bodies below are made from the OpenAPI, which names each schema once: two classes of one name
+    (OfficerIn of org and of the AV router did) leave one endpoint documented with the other's fields."""
+    _schema()  # every router imported
+    fields: dict[str, dict[str, set[str]]] = {}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("liuhen."):
+            continue
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, Schema) and obj.__module__ == name:
+                fields.setdefault(obj.__name__, {})[name] = set(obj.model_fields)
+    clashes = {k: v for k, v in fields.items() if len({frozenset(f) for f in v.values()}) > 1}
+    assert not clashes, f"同名而字段不同的接口模式（OpenAPI 只保留其一）：{sorted(clashes)}"
 
 
 # ---------------------------------------------------------------- making requests
