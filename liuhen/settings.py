@@ -151,6 +151,13 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Behind HTTPS only: browsers then refuse plain HTTP to this host for a year.
 SECURE_HSTS_SECONDS = 31536000 if SECURE_HTTPS else 0
+# HTTPS mode: plain HTTP is redirected to https://. TLS ends at the reverse proxy, which must set
+# X-Forwarded-Proto to the scheme the client used (nginx: proxy_set_header X-Forwarded-Proto $scheme,
+# see docs/operator-guide.md) and be the only way in: the header is trusted as the proxy's word.
+# /healthz stays plain so that the proxy's and a load balancer's checks need no certificate.
+SECURE_SSL_REDIRECT = SECURE_HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE_HTTPS else None
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Content-Security-Policy: nothing from any outside origin.
 CONTENT_SECURITY_POLICY = {
