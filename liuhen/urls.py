@@ -25,3 +25,9 @@ urlpatterns = [
     path("archive/", include("liuhen.archive.urls")),
     path("api/", api.urls),
 ]
+
+# Chinese error pages with a way back; under /api/ the same errors as JSON {code, message}.
+handler400 = "liuhen.core.error_pages.bad_request"
+handler403 = "liuhen.core.error_pages.permission_denied"
+handler404 = "liuhen.core.error_pages.page_not_found"
+handler500 = "liuhen.core.error_pages.server_error"
