@@ -2,7 +2,8 @@
 a 500; what still goes wrong unexpectedly is a JSON 500 in Chinese, and logged.
 
 The bounds come from one place (``liuhen.core.inputs``); the OpenAPI test below fails for any integer
-or number the API takes without them. The fuzz test over the whole OpenAPI is ``test_api_fuzz.py``.
+or number the API takes without them. The fuzz test over the whole OpenAPI is
+``tests/api/test_api_fuzz.py``.
 """
 
 from __future__ import annotations
