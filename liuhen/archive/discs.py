@@ -38,6 +38,7 @@ from liuhen.cases.models import Case
 from liuhen.cases.selectors import require_case_reader
 from liuhen.cases.services import timeline_record
 from liuhen.core.errors import NotFound, PermissionDenied
+from liuhen.core.inputs import parse_id
 from liuhen.ledger.services import record
 from liuhen.org.rules import Role
 
@@ -215,8 +216,8 @@ def resolve_selection(case: Case, refs: Iterable[Any]) -> list[Candidate]:
         if kind == AV and ref in av:
             chosen.append(av[ref])
             continue
-        if kind == DOC and raw_id.isdigit():
-            version = DocumentVersion.objects.select_related("document").filter(pk=int(raw_id)).first()
+        if kind == DOC and (pk := parse_id(raw_id)) is not None:
+            version = DocumentVersion.objects.select_related("document").filter(pk=pk).first()
             cand = _doc_candidate(version) if version is not None and version.document.case_id == case.pk else None
             if cand is not None:
                 chosen.append(cand)

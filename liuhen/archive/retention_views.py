@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from liuhen.archive import disposal, holds, retention
 from liuhen.archive.retention_api import batch_view, record_view
 from liuhen.core.errors import DomainError, NotFound, PermissionDenied
+from liuhen.core.inputs import parse_id
 from liuhen.org import rules as org_rules
 from liuhen.policy.schema import RETENTION_EVENTS
 
@@ -54,7 +55,7 @@ def record_page(request: HttpRequest, object_type: str, object_id: str) -> HttpR
             elif action == "hold":
                 holds.hold_set(actor=request.user, obj=obj, reason=reason)
             elif action == "release":
-                hold = holds.hold_get(actor=request.user, hold_id=int(request.POST.get("hold", "0") or 0))
+                hold = holds.hold_get(actor=request.user, hold_id=parse_id(request.POST.get("hold")))
                 holds.hold_release(actor=request.user, hold=hold, reason=reason)
             return redirect(request.path)
         except DomainError as exc:

@@ -23,6 +23,7 @@ from liuhen.cases import selectors as case_selectors
 from liuhen.cases import services as case_services
 from liuhen.cases.models import Case
 from liuhen.core.errors import DomainError
+from liuhen.core.inputs import parse_id
 from liuhen.documents import forms, selectors, services
 from liuhen.documents.models import Document, DocumentKind, DocumentStatus
 from liuhen.policy.schema import SIGNERS
@@ -118,8 +119,11 @@ def document_new(request: HttpRequest, case_id: int) -> HttpResponse:
     code, stage_id = source.get("doc_type", ""), source.get("stage", "") or case.stage
     profile = case_services.profile_of(case)
     doc = profile.document_types.get(code)
-    target = source.get("responds_to", "")
-    responds_to = selectors.document_get(request.user, int(target)) if target.isdigit() else None
+    target = parse_id(source.get("responds_to", ""))  # not an id at all: answering nothing
+    try:
+        responds_to = selectors.document_get(request.user, target) if target else None
+    except DomainError as exc:  # an id of no document the user may see
+        raise Http404(exc.message) from exc
     if request.method == "POST":
         document = _run(
             request,
