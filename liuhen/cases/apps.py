@@ -30,6 +30,25 @@ class CasesConfig(AppConfig):
         )
         register(
             ImmutableRecord(
+                model="cases.NotFiledNotice",
+                action="case_source.notice_recorded",
+                object_type="not_filed_notice",
+                fields=(),
+                label="不予立案告知",
+            )
+        )
+        register(
+            ImmutableRecord(
+                model="cases.TimelineEntry",
+                action=(),
+                object_type="",
+                fields=(),
+                label="案件过程记录",
+                event_column="event_seq",  # written after its event, sealed in it
+            )
+        )
+        register(
+            ImmutableRecord(
                 model="cases.NotFilingDecision",
                 action="case_source.not_filed",
                 object_type="not_filing_decision",

@@ -57,6 +57,7 @@ from liuhen.cases.requirements import (
     summary_items,
 )
 from liuhen.cases.rules import approval_problems, may_record
+from liuhen.ledger.records import check_inserted, seal_instance
 from liuhen.ledger.services import record
 from liuhen.org import rules as org_rules
 from liuhen.org.rules import Role
@@ -151,10 +152,9 @@ def _trace(
     """The ledger event and the timeline entry of one step (caller's transaction)."""
     obj_type, obj_id = obj or ("case", case.pk)
     body = {"case_id": case.pk, "case_number": case.number, "stage": stage_id, **(payload or {})}
-    event = record(actor=actor, action=action, obj_type=obj_type, obj_id=obj_id, payload=body, agency_id=case.agency_id)
-    return TimelineEntry.objects.create(
+    entry = TimelineEntry(
         case=case,
-        at=at or event.recorded_at,
+        at=at or timezone.now(),
         actor=actor,
         actor_name=_name(actor),
         action=action,
@@ -162,8 +162,22 @@ def _trace(
         summary=summary,
         ref_type=obj_type if obj else "",
         ref_id=str(obj_id) if obj else "",
-        event_seq=event.seq,
     )
+    # The entry is written after its event and names it by seq: its seal travels in that event.
+    seal = seal_instance(entry)
+    event = record(
+        actor=actor,
+        action=action,
+        obj_type=obj_type,
+        obj_id=obj_id,
+        payload=body,
+        agency_id=case.agency_id,
+        seals={TimelineEntry._meta.label: seal},
+    )
+    entry.event_seq = event.seq
+    entry.save()
+    check_inserted(entry, seal)
+    return entry
 
 
 def timeline_record(
@@ -318,9 +332,14 @@ def _notice_create(actor: Any, source: CaseSource, notice: Mapping[str, Any]) ->
     record(
         actor=actor,
         action="case_source.notice_recorded",
-        obj_type="case_source",
-        obj_id=source.pk,
-        payload={"recipient_kind": kind, "method": method, "notified_at": notified_at.isoformat()},
+        obj_type="not_filed_notice",
+        obj_id=row.pk,
+        payload={
+            "source_id": source.pk,
+            "recipient_kind": kind,
+            "method": method,
+            "notified_at": notified_at.isoformat(),
+        },
     )
     return row
 

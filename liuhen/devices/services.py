@@ -71,7 +71,7 @@ STEP_ACTIONS = {
 
 RECORDS = (
     # Device rows change status and holder; their identity columns never change.
-    ImmutableRecord("devices.Device", "device.registered", "device", DEVICE_FIELDS, "设备登记"),
+    ImmutableRecord("devices.Device", "device.registered", "device", DEVICE_FIELDS, "设备登记", columns=DEVICE_FIELDS),
     ImmutableRecord("devices.DeviceAssignment", "device.assigned", "device_assignment", ASSIGNMENT_FIELDS, "设备配发"),
     ImmutableRecord("devices.DeviceReturn", "device.returned", "device_return", RETURN_FIELDS, "设备收回"),
     ImmutableRecord("devices.PreUseCheck", "device.preuse_checked", "preuse_check", CHECK_FIELDS, "设备使用前检查"),

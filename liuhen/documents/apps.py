@@ -11,6 +11,7 @@ class DocumentsConfig(AppConfig):
         from liuhen.documents import checks  # noqa: F401  (registers the PDF rendering system check)
         from liuhen.documents.delivery import RECORD_FIELDS
         from liuhen.documents.guards import document_requirements
+        from liuhen.documents.integrity import version_data_check
         from liuhen.ledger.records import ImmutableRecord, register
 
         register_provider("documents", document_requirements)
@@ -22,6 +23,16 @@ class DocumentsConfig(AppConfig):
                 object_type="document_version",
                 fields=("document_id", "version", "data_sha256", "pdf_sha256"),
                 label="文书定稿版本",
+                extra_check=version_data_check,
+            )
+        )
+        register(
+            ImmutableRecord(
+                model="documents.Signature",
+                action=("document.signed", "document.signature_refused"),
+                object_type="signature",
+                fields=(),
+                label="签名或拒签记录",
             )
         )
         register(

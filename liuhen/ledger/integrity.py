@@ -14,13 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from liuhen.core.errors import DomainError
-from liuhen.ledger import services
+from liuhen.ledger import guards, services
 from liuhen.ledger.blobstore.verification import verify_blobs
 from liuhen.ledger.cosigning import verify_cosignatures
 from liuhen.ledger.findings import Finding
@@ -40,6 +42,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("cosignature_", "见证签名"),
     ("record_", "记录与账本"),
     ("replica_", "异地副本"),
+    ("guard_", "数据库保护"),
+    ("verify_", "核验过程"),
 )
 
 
@@ -124,6 +128,54 @@ def _replica_findings(replica: str, stats: dict[str, Any]) -> list[Finding]:
     return found
 
 
+CHECK_LABELS = {
+    "blobs": "原始文件",
+    "ledger": "账本事件与检查点",
+    "cosignatures": "见证签名",
+    "records": "记录与账本",
+    "guards": "数据库保护",
+    "replica": "异地副本",
+}
+
+
+def _guarded(name: str, check: Callable[[], list[Finding]]) -> list[Finding]:
+    """One check's findings; a check that fails on a store too damaged for it becomes a finding too.
+
+    The damage that makes a check fail is itself what verify exists to report: the run goes on with
+    the other checks and ends with exit 1, never with a traceback.
+    """
+    try:
+        with transaction.atomic():  # a savepoint: a failed query must not abort the checks after it
+            return check()
+    except Exception as exc:
+        services.log.exception("verify: the %s check could not finish", name)
+        return [
+            Finding(
+                "verify_check_failed",
+                f"{CHECK_LABELS[name]}核验无法完成（数据已损坏到无法继续检查这一项）：{type(exc).__name__}: {exc}"[
+                    :500
+                ],
+                f"check:{name}",
+                {"check": name, "error": repr(exc)[:500]},
+            )
+        ]
+
+
+def verify_guards() -> list[Finding]:
+    """Every append-only and write-once table still has its triggers (someone may have dropped them)."""
+    from django.db import connection
+
+    return [
+        Finding(
+            "guard_missing",
+            f"数据表 {table} 缺少防篡改触发器 {trigger}（可能被人删除；运行 manage.py migrate 可恢复）",
+            f"guard:{table}:{trigger}",
+            {"table": table, "trigger": trigger},
+        )
+        for table, trigger in guards.missing(connection)
+    ]
+
+
 def verify_all(
     *,
     sample: float | None = None,
@@ -137,13 +189,19 @@ def verify_all(
     result = IntegrityResult(started_at=timezone.now(), sample=sample, replica=replica)
     began = time.monotonic()
     blob_stats: dict[str, Any] = {}
-    result.findings += verify_blobs(sample=sample, with_sm3=with_sm3, stats=blob_stats)
-    result.stats.update(blob_stats)
-    result.findings += verify_ledger(public_keys=public_keys, stats=result.stats)
-    result.findings += verify_cosignatures(stats=result.stats)
-    result.findings += verify_records(stats=result.stats)
+    checks: list[tuple[str, Callable[[], list[Finding]]]] = [
+        ("blobs", lambda: verify_blobs(sample=sample, with_sm3=with_sm3, stats=blob_stats)),
+        ("ledger", lambda: verify_ledger(public_keys=public_keys, stats=result.stats)),
+        ("cosignatures", lambda: verify_cosignatures(stats=result.stats)),
+        ("records", lambda: verify_records(stats=result.stats)),
+        ("guards", verify_guards),
+    ]
     if replica:
-        result.findings += _replica_findings(replica, result.stats)
+        checks.append(("replica", lambda: _replica_findings(replica, result.stats)))
+    for name, check in checks:
+        result.findings += _guarded(name, check)
+        if name == "blobs":
+            result.stats.update(blob_stats)
     result.seconds = time.monotonic() - began
     return result
 

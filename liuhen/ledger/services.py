@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from liuhen.core.errors import DomainError, NotFound, PermissionDenied
-from liuhen.ledger import merkle, signing
+from liuhen.ledger import merkle, records, signing
 from liuhen.ledger.actions import ACTIONS
 from liuhen.ledger.findings import Finding
 from liuhen.ledger.models import Checkpoint, Event, LedgerHead, TreeNode, VerificationReport
@@ -82,10 +82,16 @@ def record(
     action: str,
     obj_type: str,
     obj_id: Any,
-    payload: dict[str, Any] | None = None,
+    payload: Mapping[str, Any] | None = None,
     agency_id: int | None = None,
+    seals: Mapping[str, Any] | None = None,
 ) -> Event:
-    """Append one event. Must run inside the caller's ``transaction.atomic`` block."""
+    """Append one event. Must run inside the caller's ``transaction.atomic`` block.
+
+    When the event creates a row of a registered write-once table (``liuhen.ledger.records``), the
+    row, saved before, is read back and its seal goes into the payload. ``seals`` adds the seals of
+    rows created right after the event that point to it (``records.seal_instance``).
+    """
     if action not in ACTIONS:
         raise LedgerError(f"未登记的账本动作：{action}", code="ledger_unknown_action")
     if not connection.in_atomic_block:
@@ -93,7 +99,7 @@ def record(
     if agency_id is None and actor is not None and not isinstance(actor, str):
         agency_id = getattr(actor, "agency_id", None)
     actor_id, actor_label = _actor_fields(actor)
-    body = canonical_json(payload or {})
+    body = canonical_json(_sealed(action, obj_type, obj_id, payload, seals))
     # Plain SQL on the hot path (the ORM tripled the cost of an append); no savepoint, since a failed
     # append must fail the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
@@ -150,6 +156,26 @@ def record(
         )
         _schedule_checkpoint(head)
     return event
+
+
+def _sealed(
+    action: str, obj_type: str, obj_id: Any, payload: Mapping[str, Any] | None, seals: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    body = dict(payload or {})
+    found = dict(seals or {})
+    spec = records.creating(action, obj_type)
+    if spec is not None:
+        seal = records.seal_row(spec, obj_id)
+        if seal is None:
+            raise LedgerError(
+                f"{spec.label}记录须先保存再写入创建它的账本事件", code="ledger_row_unsaved", model=spec.model
+            )
+        found[spec.model] = seal
+    if found:
+        if records.SEAL_KEY in body:
+            raise LedgerError("账本事件内容不能使用保留字段 seal", code="ledger_payload_reserved")
+        body[records.SEAL_KEY] = found
+    return body
 
 
 def _lock_head(cursor: Any) -> LedgerHead:

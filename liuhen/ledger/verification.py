@@ -41,11 +41,20 @@ class _Claim:
     stored: bool  # from the Checkpoint table (consecutive ones must be consistent)
 
 
+def _is_hex(value: str) -> bool:
+    try:
+        return len(bytes.fromhex(value)) == merkle.HASH_SIZE
+    except (TypeError, ValueError):
+        return False
+
+
 @dataclass
 class _Replay:
     size: int = 0
     rows: int = 0
-    chain: str = "0" * 64
+    chain: str = "0" * 64  # the chain as it links: resynchronised at each break
+    recomputed_chain: str = "0" * 64  # the chain recomputed from the first event, never resynchronised
+    breaks: list[int] = field(default_factory=list)
     frontier: merkle.Frontier = field(default_factory=merkle.Frontier)
     roots: dict[int, bytes] = field(default_factory=dict)
 
@@ -85,6 +94,10 @@ def _open(note: str, item: str, verifiers: list[signing.Verifier], findings: lis
     except signing.NoteError as exc:
         code, message = _NOTE_FINDINGS.get(exc.code, _NOTE_FINDINGS["note_malformed"])
         findings.append(Finding(code, f"{message}（{item}）", item, {"reason": str(exc)}))
+        return None
+    except Exception as exc:  # any other damage to the note text is a malformed checkpoint, not a crash
+        code, message = _NOTE_FINDINGS["note_malformed"]
+        findings.append(Finding(code, f"{message}（{item}）", item, {"reason": repr(exc)[:300]}))
         return None
 
 
@@ -171,8 +184,11 @@ def _replay(sizes: set[int], findings: list[Finding]) -> _Replay:
             )
         chain = hashlib.sha256(bytes.fromhex(r.chain) + leaf).hexdigest()
         if chain != event.chain_hash:
-            findings.append(Finding("ledger_chain_broken", f"账本事件 #{event.seq} 处哈希链断裂", item))
-        r.chain = chain
+            r.breaks.append(event.seq)
+        # Continue from the stored link: one deleted or swapped event breaks the chain at one place,
+        # and every later place that does not link is another, independent break.
+        r.chain = event.chain_hash if _is_hex(event.chain_hash) else chain
+        r.recomputed_chain = hashlib.sha256(bytes.fromhex(r.recomputed_chain) + leaf).hexdigest()
         for level, index, h in r.frontier.append(leaf):
             nodes[TreeNode.key(level, index)] = h
         r.rows += 1
@@ -182,6 +198,20 @@ def _replay(sizes: set[int], findings: list[Finding]) -> _Replay:
         if len(nodes) >= CHUNK:
             _check_nodes(nodes, findings)
     _check_nodes(nodes, findings)
+    if r.breaks:
+        first = r.breaks[0]
+        following = Event.objects.filter(seq__gt=first).count()
+        more = len(r.breaks) - 1
+        findings.append(
+            Finding(
+                "ledger_chain_broken",
+                f"账本哈希链自事件 #{first} 起断裂，其后 {following} 条事件均不再与之前的事件相连"
+                + (f"；另有 {more} 处断点" if more else ""),
+                f"event:#{first}",
+                {"first_broken": first, "events_after": following, "other_breaks": r.breaks[1:51]},
+            )
+        )
+    r.chain = r.recomputed_chain
     r.size = r.frontier.size
     expected_nodes = r.size - r.size.bit_count()
     stored_nodes = TreeNode.objects.count()
@@ -236,8 +266,20 @@ def _check_head(r: _Replay, findings: list[Finding]) -> None:
         )
     elif head.size < r.rows:
         findings.append(Finding("ledger_head_behind", f"账本头记录 {head.size} 条，表中有 {r.rows} 条", "ledger:head"))
-    elif head.chain_hash != r.chain or merkle.Frontier.load(head.size, head.frontier).root() != r.frontier.root():
-        findings.append(Finding("ledger_head_mismatch", "账本头的哈希链或树根与重算结果不符", "ledger:head"))
+    else:
+        try:
+            head_root = merkle.Frontier.load(head.size, head.frontier).root()
+        except ValueError:  # a frontier that does not fit its size: the head was rewritten
+            head_root = None
+        if head.chain_hash != r.chain or head_root != r.frontier.root():
+            findings.append(
+                Finding(
+                    "ledger_head_mismatch",
+                    "账本头的哈希链或树根与重算结果不符（账本头被改写或回退）",
+                    "ledger:head",
+                    {"head_size": head.size, "frontier_valid": head_root is not None},
+                )
+            )
 
 
 def _check_claims(claims: list[_Claim], r: _Replay, findings: list[Finding]) -> None:

@@ -16,6 +16,7 @@ from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
 from liuhen.ledger.verification import verify_ledger
 from liuhen.policy.loader import get_profile
+from liuhen.testing.attacker import attacker
 
 PROFILES = ["national-baseline", "dongxihu-culture", "changzhi-ethnic-religious"]
 
@@ -418,7 +419,7 @@ def test_stale_expected_stage_is_refused_without_change(staff_for):
 
 
 def test_approval_rows_cannot_be_edited_and_an_edit_beneath_is_found(staff_for):
-    from django.db import connection
+    from django.db import IntegrityError, connection, transaction
 
     from liuhen.cases.models import RecordImmutable
 
@@ -431,7 +432,9 @@ def test_approval_rows_cannot_be_edited_and_an_edit_beneath_is_found(staff_for):
         act.save()
     with pytest.raises(RecordImmutable):
         Approval.objects.filter(pk=act.pk).update(opinion="改过")
-    with connection.cursor() as cursor:
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE cases_approval SET opinion = %s WHERE id = %s", ["改过", act.pk])
-    found = {(f.code, f.item) for f in verify_records()}
-    assert ("record_row_edited", f"record:cases.Approval:{act.pk}") in found
+    with attacker(), connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_approval SET opinion = %s WHERE id = %s", ["改过", act.pk])
+    found = {(f.code, f.item, tuple(f.detail.get("columns", ()))) for f in verify_records()}
+    assert ("record_row_edited", f"record:cases.Approval:{act.pk}", ("opinion",)) in found

@@ -22,6 +22,7 @@ from liuhen.devices.models import (
 )
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
+from liuhen.testing.attacker import attacker
 
 
 def _snapshot() -> tuple:
@@ -387,12 +388,20 @@ def test_history_rows_are_write_once(staff, camera):
 
 
 def test_verify__finds_an_edited_check_and_a_changed_serial(staff, camera):
-    from django.db import connection
+    from django.db import IntegrityError, connection, transaction
 
     device = camera(holder=staff.officer)
     check = _check(staff.officer, device, battery_ok=False)
     assert verify_records() == []
-    with connection.cursor() as cursor:
+    for sql in (
+        "UPDATE devices_preusecheck SET battery_ok = TRUE WHERE id = %s",
+        "UPDATE devices_device SET serial = 'FORGED-1' WHERE id = %s",
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [check.pk if "preuse" in sql else device.pk])
+    with connection.cursor() as cursor:  # a device's status and note change; its identity never does
+        cursor.execute("UPDATE devices_device SET note = 'x' WHERE id = %s", [device.pk])
+    with attacker(), connection.cursor() as cursor:
         cursor.execute(
             "UPDATE devices_preusecheck SET battery_ok = %s, result = 'passed' WHERE id = %s", [True, check.pk]
         )

@@ -20,6 +20,7 @@ from liuhen.documents.models import Delivery
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
+from liuhen.testing.attacker import attacker
 from liuhen.testing.images import signature_png
 
 PDF = b"%PDF-1.4\n% scanned receipt\n%%EOF\n"
@@ -357,7 +358,7 @@ def test_verify_is_clean_and_finds_an_edited_delivery_row(staff, notice):
     with pytest.raises(Exception) as exc:
         Delivery.objects.filter(pk=row.pk).update(complete=False)
     assert getattr(exc.value, "code", "") == "record_immutable"
-    with connection.cursor() as cursor:
+    with attacker(), connection.cursor() as cursor:
         cursor.execute("UPDATE documents_delivery SET recipient = %s WHERE id = %s", ["别人", row.pk])
     found = {(f.code, f.item) for f in verify_records()}
     assert ("record_row_edited", f"record:documents.Delivery:{row.pk}") in found

@@ -17,6 +17,7 @@ from liuhen.documents.models import DocumentStatus, DocumentVersion
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
+from liuhen.testing.attacker import attacker
 from liuhen.testing.images import signature_png
 
 
@@ -158,10 +159,32 @@ def test_finalise_stores_a_sealed_pdf_and_the_data_and_nothing_changes_after(sta
     assert DocumentVersion.objects.get(pk=version.pk).values["interviewee"].startswith("李某，")
     assert verify_records() == []
 
-    with connection.cursor() as cursor:
+    with attacker(), connection.cursor() as cursor:
         cursor.execute("UPDATE documents_documentversion SET pdf_sha256 = %s WHERE id = %s", ["0" * 64, version.pk])
     found = {(f.code, f.item) for f in verify_records()}
     assert ("record_row_edited", f"record:documents.DocumentVersion:{version.pk}") in found
+
+
+@pytest.mark.clause("integ-no-tamper-original")
+def test_finalised_values_edited_in_the_database_are_refused_and_named_by_verify(staff, case):
+    from django.db import IntegrityError, transaction
+
+    doc = _interview(staff, case)
+    services.signature_capture(
+        actor=staff.officer, document=doc, role="interviewee", signer_name="李某", image=signature_png(seed=2)
+    )
+    version = services.document_finalise(actor=staff.officer, document=doc)
+    assert verify_records() == []
+    forged = json.dumps({**version.values, "interviewee": "王某，替身"}, ensure_ascii=False)
+    sql = 'UPDATE documents_documentversion SET "values" = %s WHERE id = %s'
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [forged, version.pk])
+    with attacker(), connection.cursor() as cursor:
+        cursor.execute(sql, [forged, version.pk])
+    found = {(f.code, f.item, tuple(f.detail.get("columns", ()))) for f in verify_records()}
+    item = f"record:documents.DocumentVersion:{version.pk}"
+    assert ("record_row_edited", item, ("values",)) in found  # against the seal in its ledger event
+    assert ("record_data_mismatch", item, ("values",)) in found  # against its data blob
 
 
 def test_only_handlers_draft_and_finalise(staff, case):
@@ -224,7 +247,7 @@ def test_paper_versions_are_checked_by_verify_like_finalised_ones(staff, case):
     )
     assert verify_records() == []
     version = doc.current_version
-    with connection.cursor() as cursor:
+    with attacker(), connection.cursor() as cursor:
         cursor.execute("UPDATE documents_documentversion SET scan_sha256 = %s WHERE id = %s", ["1" * 64, version.pk])
         cursor.execute("UPDATE documents_documentversion SET data_sha256 = %s WHERE id = %s", ["1" * 64, version.pk])
     found = {(f.code, f.item) for f in verify_records()}

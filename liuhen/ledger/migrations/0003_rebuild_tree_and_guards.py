@@ -25,11 +25,11 @@ def rebuild_tree(apps, schema_editor):
 
 
 def install_guards(apps, schema_editor):
-    guards.create(schema_editor.connection)
+    guards.create_ledger(schema_editor.connection)
 
 
 def remove_guards(apps, schema_editor):
-    guards.drop(schema_editor.connection)
+    guards.drop_ledger(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

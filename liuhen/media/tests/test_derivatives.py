@@ -7,7 +7,7 @@ import io
 
 import av
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
@@ -17,6 +17,7 @@ from liuhen.ledger.records import verify_records
 from liuhen.media import derivatives, services, transcode
 from liuhen.media.models import DerivativeKind, MediaDerivative, MediaRecord
 from liuhen.media.tests import mediafiles
+from liuhen.testing.attacker import attacker
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +129,9 @@ def test_derivative_row__write_once_and_verify_finds_an_edit(staff, mp4):
     row = derivatives.av_record_derive(record_id=rec.pk)[0]
     with pytest.raises(RecordImmutable):
         row.save()
-    with connection.cursor() as cur:
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
         cur.execute("UPDATE media_mediaderivative SET program = 'forged' WHERE id = %s", [row.pk])
-    assert verify_records() != []
+    with attacker(), connection.cursor() as cur:
+        cur.execute("UPDATE media_mediaderivative SET program = 'forged' WHERE id = %s", [row.pk])
+    found = [(f.code, f.item, f.detail.get("columns")) for f in verify_records()]
+    assert found == [("record_row_edited", f"record:media.MediaDerivative:{row.pk}", ["program"])]

@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from liuhen.core.errors import PermissionDenied
@@ -17,6 +18,7 @@ from liuhen.ledger.records import verify_records
 from liuhen.media import rules, services
 from liuhen.media.models import DockingReport, Flag, MediaProbe, MediaRecord, Upload, UploadStatus
 from liuhen.media.tests import mediafiles
+from liuhen.testing.attacker import attacker
 
 pytestmark = pytest.mark.django_db
 
@@ -124,8 +126,13 @@ def test_record_is_write_once_and_verify_finds_an_edit(staff, mp4):
         rec.save()
     with pytest.raises(RecordImmutable):
         MediaRecord.objects.filter(pk=rec.pk).update(size=1)
-    MediaRecord.objects.filter(pk=rec.pk).model._base_manager.filter(pk=rec.pk).update(size=1)
-    assert [f.code for f in verify_records()] == ["record_row_edited"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MediaRecord._base_manager.filter(pk=rec.pk).update(size=1)
+    with attacker():
+        MediaRecord._base_manager.filter(pk=rec.pk).update(size=1, filename="另一个.mp4", recorded_start=None)
+    findings = verify_records()
+    assert [f.code for f in findings] == ["record_row_edited"]
+    assert set(findings[0].detail["columns"]) >= {"size", "filename"}
 
 
 def test_uploader_needs_case_work_permission(staff_for, make_user):
