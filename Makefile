@@ -6,16 +6,15 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 REPO := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
-# The shared reference folder (regulations/clauses.yaml): $LIUHEN_SHARED_DIR if set, else ../shared beside the repo.
-export LIUHEN_SHARED_DIR ?= $(abspath $(REPO)/../shared)
 
-.PHONY: setup run serve test test-sqlite test-postgres check-shared lint format bench clean-test
+.PHONY: setup run serve test test-sqlite test-postgres lint format bench clean-test
 
 setup: $(VENV)/.stamp node_modules/.stamp
 
-$(VENV)/.stamp: requirements.txt
+$(VENV)/.stamp: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 node_modules/.stamp: package.json package-lock.json
@@ -38,20 +37,15 @@ format: setup
 
 # pytest's exit code passes through: 1 = tests failed, 4 = usage error (e.g. an unknown clause id),
 # 5 = no tests collected (the run says so before its last line; make fails, it never passes silently).
-test: setup check-shared lint test-sqlite test-postgres
-
-check-shared:
-	@test -f "$(LIUHEN_SHARED_DIR)/regulations/clauses.yaml" || { \
-	  echo "找不到条款清单 $(LIUHEN_SHARED_DIR)/regulations/clauses.yaml: set LIUHEN_SHARED_DIR to the shared/ folder" >&2; \
-	  exit 1; }
+test: setup lint test-sqlite test-postgres
 
 # The whole suite on SQLite (the embedded default); writes docs/traceability.md.
-test-sqlite: setup check-shared
+test-sqlite: setup
 	@echo "==== SQLite 测试轮 SQLite pass ===="
 	env -u DATABASE_URL LIUHEN_TRACEABILITY_WRITE=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 # The suite without browser journeys on a throwaway PostgreSQL cluster (tests marked postgres run only here).
-test-postgres: setup check-shared
+test-postgres: setup
 	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not e2e" -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: setup

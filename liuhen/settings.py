@@ -4,7 +4,7 @@
 - ``LIUHEN_DATA_DIR``: blobs, keys, logs; default ``./var``.
 - ``LIUHEN_SECRET_KEY``: default generated once and kept in the data folder.
 - ``LIUHEN_DEBUG``: ``1`` for development only.
-- ``LIUHEN_SHARED_DIR``: the shared/ folder beside the repo (regulation clauses); default ``../shared``.
+- ``LIUHEN_REGULATIONS_DIR``: the regulation texts and the clause catalogue; default ``regulations/`` in the repo.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("LIUHEN_DATA_DIR", BASE_DIR / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
-SHARED_DIR = Path(os.environ.get("LIUHEN_SHARED_DIR", BASE_DIR.parent / "shared")).resolve()
+REGULATIONS_DIR = Path(os.environ.get("LIUHEN_REGULATIONS_DIR", BASE_DIR / "regulations")).resolve()
 POLICY_DIR = Path(os.environ.get("LIUHEN_POLICY_DIR", BASE_DIR / "policies")).resolve()
 
 
@@ -226,7 +226,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LIUHEN_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint and fontTools narrate every PDF at INFO ("Step 2 - Fetching and parsing CSS").
+    "loggers": {n: {"level": "WARNING"} for n in ("axes", "weasyprint", "fontTools")},
 }
 
 # Audio-video ingest (liuhen.media): tus uploads in flight under LIUHEN_UPLOAD_DIR (default DATA_DIR/uploads);

@@ -2,7 +2,7 @@
 
 Same approach as :mod:`liuhen.documents.pdf.render`: HTML laid out with Noto CJK (Debian's
 ``fonts-noto-cjk`` through fontconfig), every value escaped, nothing fetched while rendering, the same
-input gives the same bytes. Fields follow shared/regulations/forms.md §3; the disc statement follows
+input gives the same bytes. Fields follow regulations/forms.md §3; the disc statement follows
 clause arch-av-evidence-disc (maker, extractor, extraction time, and each file's digests).
 """
 

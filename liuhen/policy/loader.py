@@ -7,7 +7,7 @@ and what is wrong, in Chinese, e.g.
 
 Validation runs at start-up (a Django system check, and ``liuhen.wsgi`` refuses to serve), and on
 demand with ``manage.py policy_check``. Clause ids are checked against
-``settings.SHARED_DIR / "regulations/clauses.yaml"``; when that file is absent the check is skipped
+``settings.REGULATIONS_DIR / "clauses.yaml"``; when that file is absent the check is skipped
 with a warning.
 """
 
@@ -49,6 +49,107 @@ def _mapping_no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: 
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_no_duplicates)
+
+
+class _Remove:
+    """``!remove``: this key of the baseline does not apply to the agency (its regulation has no such form,
+    procedure or rule). Distinct from ``null``, which is a value (a number the regulation leaves open)."""
+
+    def __repr__(self) -> str:
+        return "!remove"
+
+
+REMOVE = _Remove()
+_StrictLoader.add_constructor("!remove", lambda loader, node: REMOVE)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Profile YAML as people write it: insertion order, short lists of names inline, ``!remove`` kept."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+_Dumper.add_representer(_Remove, lambda dumper, value: dumper.represent_scalar("!remove", ""))
+_Dumper.add_representer(
+    list,
+    lambda dumper, value: dumper.represent_sequence(
+        "tag:yaml.org,2002:seq",
+        value,
+        flow_style=bool(value) and all(isinstance(v, str | int | float | bool) for v in value),
+    ),
+)
+
+
+def dump_yaml(data: Any) -> str:
+    """Plain profile data (from :func:`read_profile_file` or :func:`effective_data`) as YAML text."""
+    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=4096, default_flow_style=False)
+    return text.replace(" !remove ''", " !remove")
+
+
+# ---------------------------------------------------------------- inheritance
+
+# Keys every profile states for itself: never taken from its baseline.
+OWN_KEYS = ("id", "version", "agency_name", "regulation_title", "source_seed", "baseline", "summary")
+
+
+def merge(base: Any, own: Any) -> Any:
+    """``own`` over ``base``: mappings merge key by key (``!remove`` deletes a key), anything else —
+    lists included — replaces the baseline's value whole."""
+    if isinstance(own, _Remove):
+        return REMOVE
+    if isinstance(base, dict) and isinstance(own, dict):
+        merged = dict(base)
+        for key, value in own.items():
+            value = merge(base.get(key), value)
+            if value is REMOVE:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        return merged
+    return _strip(own)
+
+
+def _strip(value: Any) -> Any:
+    """A value with no baseline under it: ``!remove`` inside it removes nothing."""
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if not isinstance(v, _Remove)}
+    if isinstance(value, list):
+        return [_strip(v) for v in value if not isinstance(v, _Remove)]
+    return value
+
+
+def effective_data(raw: dict[str, dict[str, Any]], profile_id: str, *, directory: Path | None = None) -> dict[str, Any]:
+    """The profile ``profile_id`` as its file and its chain of baselines give it (plain data, unchecked).
+
+    ``raw`` holds every file's parsed YAML by id. Raises ProfileInvalid for an unknown or circular baseline.
+    """
+    folder = Path(directory or settings.POLICY_DIR)
+
+    def _file_of(pid: str) -> str:
+        return display_name(folder / f"{pid}.yaml")
+
+    chain: list[str] = []
+    current: str | None = profile_id
+    while current is not None:
+        if current in chain:
+            cycle = " → ".join([*chain, current])
+            raise ProfileInvalid(
+                [ProfileIssue(f"policies/{profile_id}.yaml", "baseline", f"基线配置循环继承：{cycle}")]
+            )
+        if current not in raw:
+            raise ProfileInvalid(
+                [ProfileIssue(_file_of(chain[-1]), "baseline", f'基线配置 "{current}" 不存在或未通过校验')]
+            )
+        chain.append(current)
+        parent = raw[current].get("baseline")
+        current = parent if isinstance(parent, str) and parent else None
+    data: dict[str, Any] = {}
+    for pid in reversed(chain):
+        layer = raw[pid]
+        inherited = {k: v for k, v in data.items() if k not in OWN_KEYS}
+        data = merge(inherited, layer)
+    return data
 
 
 # ---------------------------------------------------------------- messages
@@ -109,7 +210,7 @@ def display_name(path: Path) -> str:
 
 
 def clauses_file() -> Path:
-    return Path(settings.SHARED_DIR) / "regulations" / "clauses.yaml"
+    return Path(settings.REGULATIONS_DIR) / "clauses.yaml"
 
 
 @lru_cache(maxsize=4)
@@ -286,7 +387,8 @@ def parse_profile(data: Any, *, file: str, expected_id: str | None, clause_ids: 
     return profile
 
 
-def load_profile_file(path: Path, *, clause_ids: frozenset[str] | None = None) -> Profile:
+def read_profile_file(path: Path) -> Any:
+    """One profile file as plain data, before inheritance; ProfileInvalid when it cannot be read."""
     file = display_name(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -301,7 +403,35 @@ def load_profile_file(path: Path, *, clause_ids: frozenset[str] | None = None) -
         where = f"第 {mark.line + 1} 行" if mark is not None else ""
         what = getattr(exc, "problem", None) or str(exc)
         raise ProfileInvalid([ProfileIssue(file, where, f"YAML 格式错误：{what}")]) from None
-    return parse_profile(data, file=file, expected_id=path.stem, clause_ids=clause_ids)
+    if not isinstance(data, dict):
+        raise ProfileInvalid([ProfileIssue(file, "", "文件内容应为映射（键: 值），不是列表或文本")])
+    return data
+
+
+def _resolve(path: Path, raw: dict[str, dict[str, Any]], clause_ids: frozenset[str] | None) -> Profile:
+    file = display_name(path)
+    own = raw[path.stem]
+    missing = [k for k in ("id", "version") if k not in own]
+    if missing and own.get("baseline"):
+        raise ProfileInvalid(
+            [ProfileIssue(file, k, "每个配置须写明自己的 id 与 version（不从基线继承）") for k in missing]
+        )
+    return parse_profile(
+        effective_data(raw, path.stem, directory=path.parent), file=file, expected_id=path.stem, clause_ids=clause_ids
+    )
+
+
+def load_profile_file(path: Path, *, clause_ids: frozenset[str] | None = None) -> Profile:
+    """One profile with its baselines, read from the same folder."""
+    raw = {path.stem: read_profile_file(path)}
+    parent = raw[path.stem].get("baseline")
+    while isinstance(parent, str) and parent and parent not in raw:
+        candidate = path.parent / f"{parent}.yaml"
+        if not candidate.is_file():
+            break
+        raw[parent] = read_profile_file(candidate)
+        parent = raw[parent].get("baseline")
+    return _resolve(path, raw, clause_ids)
 
 
 @dataclass
@@ -321,16 +451,24 @@ def check_directory(directory: Path | None = None) -> CheckResult:
     result = CheckResult()
     clause_ids = known_clause_ids()
     if clause_ids is None:
-        result.warnings.append(f"未找到条款目录 {clauses_file()}，跳过条款编号校验（可设置 LIUHEN_SHARED_DIR）")
+        result.warnings.append(f"未找到条款目录 {clauses_file()}，跳过条款编号校验（可设置 LIUHEN_REGULATIONS_DIR）")
     if not directory.is_dir():
         result.issues.append(ProfileIssue(display_name(directory), "", "配置目录不存在"))
         return result
     files = sorted(directory.glob("*.yaml"))
     if not files:
         result.issues.append(ProfileIssue(display_name(directory), "", "配置目录中没有 *.yaml 配置文件"))
+    raw: dict[str, dict[str, Any]] = {}
     for path in files:
         try:
-            profile = load_profile_file(path, clause_ids=clause_ids)
+            raw[path.stem] = read_profile_file(path)
+        except ProfileInvalid as exc:
+            result.issues.extend(exc.issues)
+    for path in files:
+        if path.stem not in raw:
+            continue
+        try:
+            profile = _resolve(path, raw, clause_ids)
         except ProfileInvalid as exc:
             result.issues.extend(exc.issues)
             continue
@@ -338,7 +476,9 @@ def check_directory(directory: Path | None = None) -> CheckResult:
     for pid, profile in result.profiles.items():
         if profile.baseline and profile.baseline not in result.profiles:
             file = display_name(directory / f"{pid}.yaml")
-            result.issues.append(ProfileIssue(file, "baseline", f'基线配置 "{profile.baseline}" 不存在或未通过校验'))
+            issue = ProfileIssue(file, "baseline", f'基线配置 "{profile.baseline}" 不存在或未通过校验')
+            if issue not in result.issues:
+                result.issues.append(issue)
     return result
 
 

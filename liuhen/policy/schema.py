@@ -136,7 +136,7 @@ class Strict(BaseModel):
 
 
 class Cited(Strict):
-    """An entry that may come from clauses of ``shared/regulations/clauses.yaml``."""
+    """An entry that may come from clauses of ``regulations/clauses.yaml``."""
 
     clauses: list[ClauseId] = []
     note: str = ""
@@ -542,7 +542,7 @@ class Profile(Strict):
     version: Annotated[str, Field(min_length=1)]
     agency_name: str
     regulation_title: str
-    source_seed: str | None  # file in shared/seeds/, None for the national baseline
+    source_seed: str | None  # file in regulations/seeds/, None for the national baseline
     baseline: str | None = None  # the profile whose values are taken where basis is "baseline"
     summary: str = ""
     record_forms: Cited = Cited()

@@ -32,6 +32,46 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"数据库 database: {_database_vendor()} ({where})"
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def _keys_once(tmp_path_factory: pytest.TempPathFactory):
+    """The deployment's ledger key and the seal CA, made once per run (per xdist worker)."""
+    from django.test import override_settings
+
+    from liuhen.documents.pdf import seal
+    from liuhen.ledger import signing
+
+    folder = tmp_path_factory.mktemp("keys-once")
+    with override_settings(DATA_DIR=folder):
+        signing.deployment_verifier()
+        seal.ca_certificate_pem()
+    return folder / "keys"
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, _keys_once):
+    """Every test has its own data folder (blobs, witness file, uploads, discs, case files), never the
+    developer's ``var/`` and never another xdist worker's; the keys are copied in, not made again.
+    Passwords are hashed with a fast hasher: the login-security tests ask for ``real_password_hashing``."""
+    import shutil
+
+    settings = request.getfixturevalue("settings")
+    data = tmp_path_factory.mktemp("data")
+    shutil.copytree(_keys_once, data / "keys")
+    settings.DATA_DIR = data
+    settings.LIUHEN_BLOB_DIR = data / "blobs"
+    if "real_password_hashing" not in request.fixturenames:
+        settings.PASSWORD_HASHERS = FAST_HASHERS
+    yield data
+
+
+@pytest.fixture
+def real_password_hashing():
+    """Keep the configured argon2 hasher (login and lock-out tests measure the real thing)."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     vendor = _database_vendor()
     if vendor == "postgresql":

@@ -10,7 +10,7 @@ import pytest
 from liuhen.archive.models import CaseFile, CaseFileStatus
 from liuhen.archive.tests.test_casefile_views import run_assembly_tasks
 from liuhen.archive.tests.test_casefiles import _closed_case
-from liuhen.cases.tests.conftest import _data_dir, staff_for  # noqa: F401 (fixtures)
+from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
 from liuhen.org.rules import Role

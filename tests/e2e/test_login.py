@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 PASSWORD = "Liuhen-test-2026!"
+pytestmark = pytest.mark.usefixtures("real_password_hashing")  # the admin creates a user: argon2 as deployed
 
 
 def test_officer_logs_in_and_sees_chinese_home_page(page, live_server, login, screenshot, make_agency, make_user):

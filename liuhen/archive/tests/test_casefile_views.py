@@ -16,7 +16,7 @@ from liuhen.archive import casefiles
 from liuhen.archive.casefile_queue import ASSEMBLE_TASK_PATH, archive_queue
 from liuhen.archive.models import CaseFile, CaseFileStatus
 from liuhen.archive.tests.test_casefiles import START, _closed_case
-from liuhen.cases.tests.conftest import _data_dir, drive_to_close, staff_for  # noqa: F401 (fixtures)
+from liuhen.cases.tests.conftest import drive_to_close, staff_for  # noqa: F401 (fixtures)
 from liuhen.ledger.models import Event
 from liuhen.media.tests.avhelpers import clip
 from liuhen.org.rules import Role

@@ -14,7 +14,7 @@ from django.utils import timezone
 from liuhen.archive import casefiles
 from liuhen.archive.models import CaseFile, CaseFileItem, CaseFileStatus
 from liuhen.cases.models import CaseDeadline
-from liuhen.cases.tests.conftest import _data_dir, drive_to_close, staff_for  # noqa: F401 (fixtures)
+from liuhen.cases.tests.conftest import drive_to_close, staff_for  # noqa: F401 (fixtures)
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
 from liuhen.media.tests.avhelpers import clip

@@ -20,7 +20,7 @@ from liuhen.archive import discs
 from liuhen.archive.errors import DiscTooLarge
 from liuhen.archive.models import DiscStatus, EvidenceDisc
 from liuhen.cases.models import TimelineEntry
-from liuhen.cases.tests.conftest import _data_dir, complete_documents, staff_for  # noqa: F401 (fixtures)
+from liuhen.cases.tests.conftest import complete_documents, staff_for  # noqa: F401 (fixtures)
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
 from liuhen.ledger.verification import verify_ledger

@@ -16,7 +16,7 @@ from liuhen.archive.disposal import disposal_approve, disposal_propose, disposal
 from liuhen.archive.holds import hold_release, hold_set
 from liuhen.archive.models import DisposalItemState, DisposalStatus, Tombstone
 from liuhen.archive.retention_errors import DisposalSelfApproval, RecordHeld, RecordNotExpired
-from liuhen.cases.tests.conftest import _data_dir, staff_for  # noqa: F401 (fixtures)
+from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
 from liuhen.core.errors import PermissionDenied
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.blobstore.verification import verify_blobs

@@ -16,7 +16,7 @@ from liuhen.archive.models import RetentionAssignment
 from liuhen.archive.retention import add_period, current_assignments, history, retention_extend
 from liuhen.archive.retention_errors import RetentionEventUnknown, RetentionWouldShorten
 from liuhen.cases.models import RecordImmutable
-from liuhen.cases.tests.conftest import _data_dir, staff_for  # noqa: F401 (fixtures)
+from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
 from liuhen.ledger.blobstore.models import Blob, BlobImmutable
 from liuhen.ledger.models import Event
 from liuhen.media import services as media

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from liuhen.cases.tests.conftest import _data_dir, staff_for  # noqa: F401 (fixtures)
+from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
 from liuhen.ledger.models import Event
 from liuhen.media import services as media
 from liuhen.org.rules import Role

@@ -17,14 +17,6 @@ from liuhen.cases.rules import APPROVAL_ROLES
 from liuhen.org.rules import Role
 
 
-@pytest.fixture(autouse=True)
-def _data_dir(settings, tmp_path):
-    settings.DATA_DIR = tmp_path / "data"
-    settings.DATA_DIR.mkdir()
-    # Every test creates seven people: hash their passwords with a fast hasher here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @dataclass
 class Staff:
     agency: Any

@@ -16,6 +16,7 @@ from liuhen.ledger.models import Event
 from liuhen.org.rules import Role
 
 PASSWORD = "Liuhen-test-2026!"
+pytestmark = pytest.mark.usefixtures("real_password_hashing")  # argon2 and lock-out as deployed
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from liuhen.cases.tests.conftest import Staff, _data_dir, make_staff  # noqa: F401 (fixtures)
+from liuhen.cases.tests.conftest import Staff, make_staff
 from liuhen.devices import services
 from liuhen.devices.models import Device
 from liuhen.org.rules import Role

@@ -10,7 +10,6 @@ from liuhen.org.demo import DEMO_AGENCIES
 
 
 def test_load_demo__adds_devices_assigned_to_demo_officers(db, tmp_path, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("load_demo", accounts_file=tmp_path / "accounts.txt")
     for spec in DEMO_AGENCIES:
         devices = Device.objects.filter(agency__code=spec.code)

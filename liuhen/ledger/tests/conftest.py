@@ -7,10 +7,9 @@ from django.db import transaction
 
 
 @pytest.fixture(autouse=True)
-def ledger_data_dir(settings, tmp_path):
-    settings.DATA_DIR = tmp_path / "data"
-    settings.DATA_DIR.mkdir()
-    return settings.DATA_DIR
+def ledger_data_dir(_private_data_dir):
+    """This test's own data folder (liuhen.testing.plugin): keys, the witness file, blobs."""
+    return _private_data_dir
 
 
 @pytest.fixture

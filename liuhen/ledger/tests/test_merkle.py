@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from liuhen.ledger import merkle
 
-VECTORS = Path(os.environ.get("LIUHEN_SHARED_DIR", Path(__file__).resolve().parents[3].parent / "shared")) / (
-    "vectors/merkle"
-)
+VECTORS = Path(__file__).resolve().parent / "vectors" / "merkle"  # transparency-dev/merkle testdata, Apache-2.0
 
 
 def _files(kind: str) -> list[Path]:

@@ -32,7 +32,6 @@ from liuhen.ledger.verification import verify_ledger
 def primary_store(settings, ledger_data_dir: Path) -> Path:
     settings.LIUHEN_STORAGE = "local"
     settings.LIUHEN_BLOB_DIR = ledger_data_dir / "blobs"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.LIUHEN_BLOB_DIR
 
 

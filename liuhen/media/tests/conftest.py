@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from liuhen.cases.tests.conftest import _data_dir, staff_for  # noqa: F401 (fixtures)
+from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
 from liuhen.media.tests import mediafiles
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from pathlib import Path
 
 import pytest
 import requests
@@ -100,11 +101,11 @@ def test_delete__terminates_and_removes_the_temporary_file(live_server, staff, t
     auth = {**TUS, "Authorization": f"Bearer {token_for(staff.officer)}"}
     url = requests.post(f"{live_server.url}/api/uploads/", headers={**auth, "Upload-Length": "100"}).headers["Location"]
     upload = Upload.objects.get()
-    assert (settings.DATA_DIR.parent / "uploads" / upload.temp_name).exists()
+    assert (Path(settings.LIUHEN_UPLOAD_DIR) / upload.temp_name).exists()
     assert requests.delete(url, headers=auth).status_code == 204
     upload.refresh_from_db()
     assert upload.status == UploadStatus.TERMINATED
-    assert not (settings.DATA_DIR.parent / "uploads" / upload.temp_name).exists()
+    assert not (Path(settings.LIUHEN_UPLOAD_DIR) / upload.temp_name).exists()
     assert requests.head(url, headers=auth).status_code == 410
     patch = {**auth, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"}
     assert requests.patch(url, data=b"x", headers=patch).status_code == 410
@@ -149,7 +150,7 @@ def test_hostile_file_names__stored_safely_flagged_and_never_used_as_a_path(
     rec = MediaRecord.objects.get()
     assert rec.filename == shown and flag.value in rec.flags
     assert base64.b64decode(rec.filename_raw_b64) == raw_name  # nothing the client said is lost
-    assert not (settings.DATA_DIR.parent / "etc").exists()
+    assert not (Path(settings.LIUHEN_UPLOAD_DIR).parent / "etc").exists()
     assert verify_records() == []
 
 

@@ -12,19 +12,18 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from liuhen.ledger.models import Event
 from liuhen.policy.errors import ProfileNotFound, ProfileVersionConflict
-from liuhen.policy.loader import check_directory, get_profile, profile_digest
+from liuhen.policy.loader import check_directory, dump_yaml, get_profile, profile_digest, read_profile_file
 from liuhen.policy.models import ProfileSnapshot
 from liuhen.policy.schema import Profile
 from liuhen.policy.snapshots import profile_load_pinned, profile_pin, profile_snapshot_register
 
-SEEDS = Path(settings.SHARED_DIR) / "seeds"
+SEEDS = Path(settings.REGULATIONS_DIR) / "seeds"
 ALL_IDS = [
     "changzhi-ethnic-religious",
     "dongxihu-culture",
@@ -349,9 +348,9 @@ def _broken_copy(tmp_path: Path) -> Path:
     for p in Path(settings.POLICY_DIR).glob("*.yaml"):
         shutil.copy(p, tmp_path / p.name)
     path = tmp_path / "naiman-culture.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_profile_file(path)
     data["enforcement_types"]["penalty"]["stages"][2]["av"] = "sometimes"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(dump_yaml(data), encoding="utf-8")
     return path
 
 
@@ -383,14 +382,14 @@ def test_policy_check__refuses_changed_content_without_version_bump(db, tmp_path
     version = get_profile("dongxihu-culture").version
     profile_snapshot_register(actor=None, profile=get_profile("dongxihu-culture"))
     path = tmp_path / "dongxihu-culture.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_profile_file(path)
     data["retention"]["av_stored_min"]["value"] = 4
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(dump_yaml(data), encoding="utf-8")
     with pytest.raises(CommandError):
         call_command("policy_check", "--path", str(tmp_path))
     assert f"{path}: version: 内容已改变但版本号仍为 {version}" in capsys.readouterr().err
     data["version"] = str(int(version) + 1)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(dump_yaml(data), encoding="utf-8")
     call_command("policy_check", "--path", str(tmp_path))
 
 

@@ -11,13 +11,16 @@ import yaml
 from django.conf import settings
 
 from liuhen.policy.errors import ProfileInvalid
-from liuhen.policy.loader import check_directory, load_profile_file
+from liuhen.policy.loader import check_directory, effective_data, load_profile_file, read_profile_file
 
 POLICIES = Path(settings.POLICY_DIR)
 
 
 def _write(tmp_path: Path, profile_id: str, mutate: Any) -> Path:
-    data = yaml.safe_load((POLICIES / f"{profile_id}.yaml").read_text(encoding="utf-8"))
+    """The effective profile (baselines merged in) as one standalone file, after ``mutate``."""
+    raw = {p.stem: read_profile_file(p) for p in POLICIES.glob("*.yaml")}
+    data = effective_data(raw, profile_id)
+    data["baseline"] = None
     mutate(data)
     path = tmp_path / f"{profile_id}.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -102,7 +105,6 @@ def test_duplicate_stage_id__refused(tmp_path):
     )
 
 
-@pytest.mark.skipif(not (Path(settings.SHARED_DIR) / "regulations/clauses.yaml").exists(), reason="无条款目录")
 def test_unknown_clause_id__refused(tmp_path):
     path = _write(tmp_path, "xigang-culture", lambda d: d["recording_notice"].update(clauses=["av-notify-everyone"]))
     assert _messages(path) == [
@@ -170,7 +172,7 @@ def test_all_problems_of_a_folder_are_reported_together(tmp_path):
 
 
 def test_missing_clause_catalogue__skips_the_clause_check_with_a_warning(tmp_path, settings):
-    settings.SHARED_DIR = tmp_path / "no-shared"
+    settings.REGULATIONS_DIR = tmp_path / "no-regulations"
     folder = tmp_path / "p"
     folder.mkdir()
     shutil.copy(POLICIES / "national-baseline.yaml", folder)

@@ -146,7 +146,7 @@ def test_missing_catalogue__clear_error(suite):
     suite.makepyfile(test_a=MIXED)
     result = suite.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*找不到条款清单 clause catalogue not found:*clauses.yaml*", "*LIUHEN_SHARED_DIR*"])
+    result.stderr.fnmatch_lines(["*找不到条款清单 clause catalogue not found:*clauses.yaml*", "*regulations/clauses.yaml*"])
 
 
 def test_no_tests_collected__says_so_before_final_line(suite):
@@ -235,9 +235,16 @@ def test_traceability_file__not_written_without_the_switch(suite):
     assert not (suite.path / "docs" / "traceability.md").exists()
 
 
-def test_default_catalogue__is_settings_shared_dir(settings, tmp_path):
-    settings.SHARED_DIR = tmp_path
-    assert clauses.default_catalogue_path(tmp_path) == tmp_path / "regulations" / "clauses.yaml"
+def test_default_catalogue__is_settings_regulations_dir(settings, tmp_path):
+    settings.REGULATIONS_DIR = tmp_path
+    assert clauses.default_catalogue_path(tmp_path) == tmp_path / "clauses.yaml"
+
+
+def test_default_catalogue__is_the_repository_copy(settings):
+    from pathlib import Path
+
+    path = clauses.default_catalogue_path(Path(settings.BASE_DIR))
+    assert path == Path(settings.BASE_DIR) / "regulations" / "clauses.yaml" and path.is_file()
 
 
 def test_short_rule__first_sentence_capped():
