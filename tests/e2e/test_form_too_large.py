@@ -63,3 +63,26 @@ def test_form_refused_by_the_server__400_in_chinese_and_the_text_comes_back(offi
     assert page.input_value("#id_party_name") == "某网吧"
     assert page.input_value("#id_kind") == "report"
     screenshot(page, "form-too-large-restored")
+
+
+def test_session_expired_on_submit__after_logging_in_again_the_text_comes_back(officer_page, screenshot):
+    """The same keeping where the answer is the log-in page (the session ran out while typing)."""
+    from django.contrib.sessions.models import Session
+
+    page = officer_page
+    text = "经现场检查，该网吧于当晚接纳三名未成年人上网。" * 200
+    page.fill("#id_summary", text)
+    Session.objects.all().delete()  # the session expired on the server while the officer typed
+    with page.expect_navigation():
+        page.click("form[data-testid=lead-form] button[type=submit]")
+    assert "/login/" in page.url  # 请先登录
+    assert page.locator("[data-draft-note]").is_visible()
+    screenshot(page, "form-session-expired-login")
+
+    page.fill("#id_username", "wang.big")
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert page.url.endswith("/cases/leads/new")
+    page.get_by_test_id("form-restored").wait_for()
+    assert page.input_value("#id_summary") == text and page.input_value("#id_party_name") == "某网吧"

@@ -4,10 +4,11 @@
  *    fields, from DATA_UPLOAD_MAX_MEMORY_SIZE / DATA_UPLOAD_MAX_NUMBER_FIELDS), it is not sent; the page
  *    says so in Chinese and the text stays where it was typed. htmx requests are stopped the same way.
  * 2. When a form is sent, its fields (not passwords, files or the CSRF token) are kept in this tab's
- *    sessionStorage. If the answer is one of our error pages (body data-draft="keep": a 400 such as too
- *    large a body, or a 500), the draft is kept and "返回修改" leads back; the form's page then puts the
- *    text back and says so. Any other page that follows (saved, or the form shown again with its errors
- *    by the server) drops the draft.
+ *    sessionStorage. If the answer is a page marked body data-draft="keep" (our 400 such as too large a
+ *    body, the 500, the CSRF refusal, or the log-in page when the session ran out while typing), the draft
+ *    is kept and "返回修改" (or logging in again) leads back; the form's page then puts the text back and
+ *    says so. Any other page that follows (saved, or the form shown again with its errors by the server)
+ *    drops the draft.
  */
 (function () {
   "use strict";
