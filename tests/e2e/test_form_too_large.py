@@ -86,3 +86,31 @@ def test_session_expired_on_submit__after_logging_in_again_the_text_comes_back(o
     assert page.url.endswith("/cases/leads/new")
     page.get_by_test_id("form-restored").wait_for()
     assert page.input_value("#id_summary") == text and page.input_value("#id_party_name") == "某网吧"
+
+
+def test_kept_draft__never_shown_to_the_next_user_of_the_same_browser(officer_page, login, make_user, settings):
+    """A kept draft may name a protected complainant: it belongs to the user who typed it, and logging out drops it."""
+    from liuhen.org.models import Agency
+
+    page = officer_page
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 50_000
+    page.fill("#id_reporter_name", "张某（受保护身份）")
+    page.fill("#id_summary", "举报内容。" * 5_000)
+    with page.expect_navigation():
+        page.click("form[data-testid=lead-form] button[type=submit]")
+    assert page.get_by_test_id("error-400").is_visible()
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+    page.goto("/")  # the officer leaves the form and another colleague takes over the browser
+    make_user(Agency.objects.get(code="e2e-big-form"), "officer", username="li.next")
+    page.context.clear_cookies()
+    login(page, "li.next", PASSWORD)
+    page.goto("/cases/leads/new")
+    assert page.get_by_test_id("form-restored").count() == 0
+    assert page.input_value("#id_summary") == "" and page.input_value("#id_reporter_name") == ""
+
+    page.goto("/")  # and logging out clears whatever was kept
+    page.evaluate("sessionStorage.setItem('liuhen:draft:kept', JSON.stringify({url: '/', at: Date.now()}))")
+    with page.expect_navigation():
+        page.click("nav form[action='/logout/'] button")
+    assert page.evaluate("sessionStorage.getItem('liuhen:draft:kept')") is None

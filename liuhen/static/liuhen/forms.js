@@ -15,6 +15,9 @@
   var script = document.currentScript;
   var POST_MAX = script && script.dataset.postMax ? Number(script.dataset.postMax) : null;
   var FIELDS_MAX = script && script.dataset.fieldsMax ? Number(script.dataset.fieldsMax) : null;
+  // A draft may name a protected complainant or informant: it is the typing user's alone (data-user),
+  // never put back for another user of the same browser tab, and logging out (data-draft-clear) drops it.
+  var USER = (script && script.dataset.user) || "";
   var PENDING = "liuhen:draft:pending";
   var KEPT = "liuhen:draft:kept";
   var MAX_AGE_MS = 2 * 3600 * 1000; // a kept draft older than this is not put back
@@ -120,7 +123,7 @@
     if (form.querySelector('input[type="password"]')) return; // log-in and password forms: never stored
     var fields = fieldsOf(form);
     if (!fields.some(function (f) { return typeof f[1] === "string" && f[1].length > 0; })) return;
-    store(PENDING, { url: here(), form: formKey(form), fields: fields, at: Date.now() });
+    store(PENDING, { url: here(), user: USER, form: formKey(form), fields: fields, at: Date.now() });
   }
 
   function findForm(key) {
@@ -151,6 +154,7 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+    if (form.hasAttribute("data-draft-clear")) { store(PENDING, null); store(KEPT, null); return; }
     if (tooLarge(form, event.submitter)) {
       event.preventDefault();
       event.stopImmediatePropagation(); // htmx listens on the form: it must not send either
@@ -192,7 +196,9 @@
     }
     store(PENDING, null); // the form was answered by a page of its own: saved, or shown again with its values
     var draft = load(KEPT);
-    if (draft && draft.url === here() && restore(draft)) store(KEPT, null);
+    if (!draft) return;
+    if (USER && draft.user !== USER) { store(KEPT, null); return; } // someone else's: gone, unseen
+    if (draft.user === USER && draft.url === here() && restore(draft)) store(KEPT, null);
   }
 
   document.addEventListener("click", function (event) {
