@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
@@ -94,6 +95,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     else:
         code, message = HTTP_ERRORS.get(exc.status_code, (f"http_{exc.status_code}", "请求无法处理"))
     return api.create_response(request, {"code": code, "message": message}, status=exc.status_code)
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def _django_permission_denied(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+    """Django's own refusal (raised by code the pages share): 403 with its Chinese reason, not a 500."""
+    message = str(exc) or "无权执行此操作"
+    return api.create_response(request, {"code": "permission_denied", "message": message}, status=403)
 
 
 @api.exception_handler(Http404)

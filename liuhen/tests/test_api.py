@@ -116,6 +116,15 @@ def test_unexpected_exception__json_500_server_error_in_chinese_and_logged(rf, c
     assert logged and "boom" in str(logged[0].exc_info[1]) and "/api/cases/" in logged[0].getMessage()
 
 
+def test_djangos_permission_denied_in_the_api__403_with_its_reason(rf):
+    from django.core.exceptions import PermissionDenied
+
+    from liuhen.api import api
+
+    response = api.on_exception(rf.get("/api/org/users"), PermissionDenied("无权查看本机关的用户与角色"))
+    assert _refusal(response, 403, "permission_denied")["message"] == "无权查看本机关的用户与角色"
+
+
 def _request_values(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every (where, JSON schema) of a value a client sends: parameters and request bodies, recursively."""
     refs = schema.get("components", {}).get("schemas", {})
