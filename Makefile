@@ -37,16 +37,20 @@ format: setup
 
 # pytest's exit code passes through: 1 = tests failed, 4 = usage error (e.g. an unknown clause id),
 # 5 = no tests collected (the run says so before its last line; make fails, it never passes silently).
+# Both passes run on every core (pytest-xdist; tests of one xdist_group share a worker) and print the
+# 15 slowest tests.
 test: setup lint test-sqlite test-postgres
+
+PYTEST_PARALLEL ?= -n auto --dist loadgroup --durations=15
 
 # The whole suite on SQLite (the embedded default); writes docs/traceability.md.
 test-sqlite: setup
 	@echo "==== SQLite 测试轮 SQLite pass ===="
-	env -u DATABASE_URL LIUHEN_TRACEABILITY_WRITE=1 $(PY) -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL LIUHEN_TRACEABILITY_WRITE=1 $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The suite without browser journeys on a throwaway PostgreSQL cluster (tests marked postgres run only here).
 test-postgres: setup
-	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not e2e" -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not e2e" -p no:cacheprovider $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) -m benchmarks $(BENCH)

@@ -146,7 +146,9 @@ def test_missing_catalogue__clear_error(suite):
     suite.makepyfile(test_a=MIXED)
     result = suite.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*找不到条款清单 clause catalogue not found:*clauses.yaml*", "*regulations/clauses.yaml*"])
+    result.stderr.fnmatch_lines(
+        ["*找不到条款清单 clause catalogue not found:*clauses.yaml*", "*regulations/clauses.yaml*"]
+    )
 
 
 def test_no_tests_collected__says_so_before_final_line(suite):
