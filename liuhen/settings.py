@@ -49,13 +49,14 @@ INSTALLED_APPS = [
     "liuhen.core",
     "liuhen.ledger",
     "liuhen.ledger.blobstore",
-    "liuhen.org",
     "liuhen.policy",
+    "liuhen.org",
     "liuhen.cases",
     "liuhen.documents",
     "liuhen.devices",
     "liuhen.media",
     "liuhen.archive",
+    "liuhen.portal",  # home, navigation, log-in and error pages, the demo: on top of every app
 ]
 
 MIDDLEWARE = [
@@ -85,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "liuhen.core.context_processors.navigation",
+                "liuhen.portal.context_processors.navigation",
             ],
         },
     },

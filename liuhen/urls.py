@@ -4,12 +4,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from liuhen.api import api
-from liuhen.core import views as core_views
+from liuhen.portal import views as portal_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
-    path("login/", core_views.LoginView.as_view(), name="login"),
+    path("", portal_views.home, name="home"),
+    path("healthz", portal_views.healthz, name="healthz"),
+    path("login/", portal_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/", include("liuhen.org.urls")),
     path("policy/", include("liuhen.policy.urls")),
@@ -27,7 +27,7 @@ urlpatterns = [
 ]
 
 # Chinese error pages with a way back; under /api/ the same errors as JSON {code, message}.
-handler400 = "liuhen.core.error_pages.bad_request"
-handler403 = "liuhen.core.error_pages.permission_denied"
-handler404 = "liuhen.core.error_pages.page_not_found"
-handler500 = "liuhen.core.error_pages.server_error"
+handler400 = "liuhen.portal.error_pages.bad_request"
+handler403 = "liuhen.portal.error_pages.permission_denied"
+handler404 = "liuhen.portal.error_pages.page_not_found"
+handler500 = "liuhen.portal.error_pages.server_error"

@@ -18,8 +18,8 @@ from ninja import Field, Router, Schema, Status
 from liuhen.archive import casefile_queue as queue
 from liuhen.archive import casefiles
 from liuhen.archive.models import CaseFile
-from liuhen.cases.api import ERRORS
 from liuhen.cases.selectors import require_case_reader
+from liuhen.core.api import ERRORS
 from liuhen.core.inputs import Id
 
 router = Router(tags=["立卷归档"])

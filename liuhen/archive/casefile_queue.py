@@ -27,6 +27,7 @@ from liuhen.archive import casefiles
 from liuhen.archive.models import CaseFile, CaseFileItem, CaseFileStatus
 from liuhen.cases.models import Case
 from liuhen.core.errors import NotFound
+from liuhen.core.people import display_name
 from liuhen.ledger.services import record
 from liuhen.org.rules import Role
 from liuhen.policy.calendar import WorkingCalendar
@@ -69,7 +70,7 @@ def archive_queue(user: Any, *, today: dt.date | None = None, done_limit: int = 
     out: dict[str, list[QueueRow]] = {"overdue": [], "due": [], "done": []}
     for cf in [*open_, *done]:
         state, days = _state(cf, today, cal)
-        names = "、".join(casefiles._name(u) for u in cf.case.handlers.all())
+        names = "、".join(display_name(u) for u in cf.case.handlers.all())
         out[state].append(QueueRow(cf, state, days, names))
     return out
 

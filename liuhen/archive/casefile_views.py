@@ -21,6 +21,7 @@ from liuhen.archive import casefiles
 from liuhen.archive.checks import PROPERTY_LABELS, Property
 from liuhen.archive.models import CaseFile, CaseFileStatus
 from liuhen.core.errors import DomainError
+from liuhen.core.people import display_name
 from liuhen.org.rules import Role
 
 POLL_SECONDS = 2
@@ -128,7 +129,7 @@ def case_file_page(request: HttpRequest, pk: int) -> HttpResponse:
         "volumes": _volumes(cf),
         "report": report_rows(cf.check_report),
         "report_checked_at": cf.checked_at,
-        "handlers": "、".join(casefiles._name(u) for u in cf.case.handlers.all()),
+        "handlers": "、".join(display_name(u) for u in cf.case.handlers.all()),
     }
     return render(request, "archive/case_file.html", context)
 

@@ -57,6 +57,8 @@ from liuhen.archive.spec import (
 from liuhen.cases.models import Case, CaseDeadline, CaseStatus
 from liuhen.cases.selectors import require_case_reader
 from liuhen.core.errors import NotFound, PermissionDenied
+from liuhen.core.people import display_name
+from liuhen.core.time import BEIJING
 from liuhen.ledger import signing
 from liuhen.ledger.blobstore.selectors import blob_get, blob_open
 from liuhen.ledger.blobstore.services import blob_put
@@ -65,8 +67,6 @@ from liuhen.ledger.models import Event
 from liuhen.ledger.services import checkpoint_create, proof_bundle, record
 from liuhen.org.rules import Role
 from liuhen.policy.schema import Profile
-
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 class CaseFileRefused(ArchiveError):
@@ -99,12 +99,6 @@ def _profile(case: Case) -> Profile:
 
 def _local_date(value: dt.datetime | None) -> dt.date | None:
     return value.astimezone(BEIJING).date() if value else None
-
-
-def _name(user: Any) -> str:
-    if user is None:
-        return ""
-    return getattr(user, "display_name", "") or user.get_full_name() or user.username
 
 
 def assembly_problems(case: Case) -> list[Problem]:
@@ -401,7 +395,7 @@ def _av_entries(case: Case, profile: Profile) -> tuple[list[_Entry], list[dict[s
         probe = probe_of(rec)
         timing = record_timing(rec, capture)
         _, stage_id = (capture.case, capture.stage_id) if capture else (rec.case, rec.stage_id)
-        officers = [o.get("name", "") for o in (capture.officers if capture else [])] or [_name(rec.uploaded_by)]
+        officers = [o.get("name", "") for o in (capture.officers if capture else [])] or [display_name(rec.uploaded_by)]
         suffix = Path(rec.filename).suffix.lower() or ".bin"
         metadata = {
             "record_id": f"av_record:{rec.pk}",
@@ -418,7 +412,7 @@ def _av_entries(case: Case, profile: Profile) -> tuple[list[_Entry], list[dict[s
             "filename": rec.filename,
             "stage_id": stage_id,
             "uploaded_at": rec.uploaded_at.isoformat(),
-            "uploaded_by": _name(rec.uploaded_by),
+            "uploaded_by": display_name(rec.uploaded_by),
             "source": rec.source,
             "place": (capture.place_address if capture else "") or "",
             "landmark": (capture.place_landmark if capture else "") or "",
@@ -614,7 +608,7 @@ def case_file_assemble(*, actor: Any, case: Case) -> CaseFile:
         )
     used = [v for v in volumes if v.code in seqs] or volumes[:1]
     now = timezone.now()
-    handlers = [_name(u) for u in case.handlers.order_by("id")]
+    handlers = [display_name(u) for u in case.handlers.order_by("id")]
     approver = case.approvals.filter(decision="approved").order_by("-acted_at").first()
     decision = next((e for e in entries if e.kind == ItemKind.DOCUMENT and "决定书" in e.title), None)
     spec = PackageSpec(
@@ -622,7 +616,7 @@ def case_file_assemble(*, actor: Any, case: Case) -> CaseFile:
         agency_code=agency.code,
         case_no=case.number,
         case_id=str(case.pk),
-        archivist=_name(actor),
+        archivist=display_name(actor),
         archived_at=now,
         cover=Cover(
             case_name=f"{case.party_name}{case.title}案" if case.party_name else f"{case.title}案",
@@ -632,10 +626,10 @@ def case_file_assemble(*, actor: Any, case: Case) -> CaseFile:
             archiving_date=timezone.localdate(),
             retention=_retention_text(profile),
             archive_number=number,
-            handler="、".join(handlers) or _name(case.opened_by),
+            handler="、".join(handlers) or display_name(case.opened_by),
             approver=approver.actor_name if approver else "",
             decision_number=decision.doc_number if decision else "",
-            maker=_name(actor),
+            maker=display_name(actor),
         ),
         volumes=used,
         items=items,

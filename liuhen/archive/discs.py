@@ -37,6 +37,7 @@ from liuhen.archive.spec import SourceFile, safe_name
 from liuhen.cases.models import Case
 from liuhen.cases.selectors import require_case_reader
 from liuhen.cases.services import timeline_record
+from liuhen.core.clock import not_in_future
 from liuhen.core.errors import NotFound, PermissionDenied
 from liuhen.core.inputs import parse_id
 from liuhen.ledger.services import record
@@ -326,8 +327,7 @@ def disc_request(
         raise DiscSpecInvalid("文字说明须写明制作人、提取人和提取时间", code="disc_statement_incomplete")
     if timezone.is_naive(extracted_at):
         raise DiscSpecInvalid("提取时间须带时区", code="disc_extracted_at_naive")
-    if extracted_at > timezone.now() + dt.timedelta(minutes=5):
-        raise DiscSpecInvalid("提取时间不能晚于当前时间", code="disc_extracted_at_future")
+    not_in_future(extracted_at, label="提取时间", code="disc_extracted_at_future")
     chosen = resolve_selection(case, record_refs)
     plan = disc_plan_for(chosen, medium)
     if not plan.fits:

@@ -18,7 +18,7 @@ from liuhen.archive import discs
 from liuhen.archive.discs_views import image_download, statement_download
 from liuhen.archive.models import EvidenceDisc
 from liuhen.cases import selectors as case_selectors
-from liuhen.cases.api import ERRORS, ErrorOut
+from liuhen.core.api import ERRORS, ErrorOut
 from liuhen.core.inputs import Id
 
 router = Router(tags=["证据光盘"])

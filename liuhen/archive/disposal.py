@@ -44,6 +44,7 @@ from liuhen.archive.retention_errors import (
     RetentionError,
 )
 from liuhen.core.errors import NotFound, PermissionDenied
+from liuhen.core.people import display_name
 from liuhen.ledger.services import record
 from liuhen.org import rules as org_rules
 from liuhen.org.access import business_refusal
@@ -119,7 +120,7 @@ def log_refused(
 
 
 def _name(actor: Any) -> str:
-    return (getattr(actor, "display_name", "") or getattr(actor, "username", "") or str(actor))[:120]
+    return display_name(actor, max_length=120)
 
 
 def _agency_profile(agency_id: int) -> Any:

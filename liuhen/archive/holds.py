@@ -17,6 +17,7 @@ from liuhen.archive.models import HoldRelease, HoldScope, LegalHold
 from liuhen.archive.retention import RecordRef, ref_of
 from liuhen.archive.retention_errors import ReasonRequired, RetentionError
 from liuhen.core.errors import NotFound, PermissionDenied
+from liuhen.core.people import display_name
 from liuhen.ledger.services import record
 from liuhen.org import rules as org_rules
 
@@ -35,7 +36,7 @@ def _require_holder(actor: Any, agency_id: int) -> None:
 
 
 def _name(actor: Any) -> str:
-    return (getattr(actor, "display_name", "") or getattr(actor, "username", "") or str(actor))[:120]
+    return display_name(actor, max_length=120)
 
 
 def active_holds() -> QuerySet[LegalHold]:

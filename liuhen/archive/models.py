@@ -24,7 +24,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from liuhen.cases.models import WriteOnce
+from liuhen.core.writeonce import WriteOnce
 
 # ---------------------------------------------------------------- object references
 

@@ -15,20 +15,12 @@ from ninja import Field, Query, Router, Schema, Status
 from liuhen.cases import selectors, services
 from liuhen.cases.errors import CaseInvalid
 from liuhen.cases.models import Case, CaseSource
+from liuhen.core.api import ERRORS
 from liuhen.core.inputs import Count, Days, Id, Page
 from liuhen.org.models import Department, User
 from liuhen.policy.schema import ENFORCEMENT_TYPES
 
 router = Router(tags=["案件"])
-
-
-class ErrorOut(Schema):
-    code: str = Field(description="稳定的错误代码，供程序判断")
-    message: str = Field(description="中文说明")
-    detail: dict[str, Any] | None = Field(None, description="补充信息；环节不能结束时 missing 列出缺少的事项")
-
-
-ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def _user(request: HttpRequest) -> Any:

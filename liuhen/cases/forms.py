@@ -19,32 +19,10 @@ from liuhen.cases.models import (
     SourceKind,
 )
 from liuhen.cases.services import NOTICE_RECIPIENT_LABELS
+from liuhen.core.forms import DateTimeLocal, Styled
 from liuhen.policy.schema import ENFORCEMENT_TYPES, Profile
 
 DUE_CHOICES = [("", "全部"), ("soon", "即将到期"), ("late", "已逾期")]
-
-
-class DateTimeLocal(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
-class _Styled:
-    """Bootstrap classes on every widget (no inline style: CSP forbids it)."""
-
-    def _style(self: Any) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-                continue
-            elif isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select")
-            else:
-                widget.attrs.setdefault("class", "form-control")
 
 
 def _now_local() -> dt.datetime:
@@ -59,7 +37,7 @@ def _text(label: str, *, required: bool = True, max_length: int | None = None, r
 # ---------------------------------------------------------------- list filters
 
 
-class CaseFilterForm(_Styled, forms.Form):
+class CaseFilterForm(Styled, forms.Form):
     q = forms.CharField(label="搜索", required=False, max_length=100)
     enforcement_type = forms.ChoiceField(label="执法类别", required=False)
     stage = forms.ChoiceField(label="环节", required=False)
@@ -88,7 +66,7 @@ class CaseFilterForm(_Styled, forms.Form):
 # ---------------------------------------------------------------- leads
 
 
-class LeadForm(_Styled, forms.Form):
+class LeadForm(Styled, forms.Form):
     kind = forms.ChoiceField(label="案源类型", choices=SourceKind.choices)
     received_at = forms.DateTimeField(label="获取时间", widget=DateTimeLocal(), input_formats=["%Y-%m-%dT%H:%M"])
     summary = _text("线索内容", rows=4)
@@ -116,7 +94,7 @@ class HandlersField(forms.ModelMultipleChoiceField):
         return f"{officer.name}（{officer.certificate_no}）" if officer else str(obj)
 
 
-class CaseOpenForm(_Styled, forms.Form):
+class CaseOpenForm(Styled, forms.Form):
     """Opening a case, from a lead or directly (inspection, coercion, licensing, confirmation, summary)."""
 
     enforcement_type = forms.ChoiceField(label="执法类别")
@@ -169,7 +147,7 @@ class CaseOpenForm(_Styled, forms.Form):
         return data
 
 
-class NotFileForm(_Styled, forms.Form):
+class NotFileForm(Styled, forms.Form):
     reasons = _text("不予立案理由", rows=3)
     recipient_kind = forms.ChoiceField(
         label="告知对象类别",
@@ -211,7 +189,7 @@ class NotFileForm(_Styled, forms.Form):
         ]
 
 
-class ReferralForm(_Styled, forms.Form):
+class ReferralForm(Styled, forms.Form):
     receiver_kind = forms.ChoiceField(label="接收机关类别", choices=ReceiverKind.choices)
     receiver_name = _text("接收机关", max_length=200)
     reason = forms.ChoiceField(label="移送原因", choices=ReferralReason.choices)
@@ -226,7 +204,7 @@ class ReferralForm(_Styled, forms.Form):
         self._style()
 
 
-class AcknowledgeForm(_Styled, forms.Form):
+class AcknowledgeForm(Styled, forms.Form):
     acknowledged_at = forms.DateTimeField(label="接收时间", widget=DateTimeLocal(), input_formats=["%Y-%m-%dT%H:%M"])
     acknowledged_by_name = _text("接收人", max_length=100)
     note = _text("回执说明", required=False, rows=2)
@@ -241,7 +219,7 @@ class AcknowledgeForm(_Styled, forms.Form):
 # ---------------------------------------------------------------- case actions
 
 
-class FilingFormForm(_Styled, forms.Form):
+class FilingFormForm(Styled, forms.Form):
     """The fields of the profile's filing form document type; the service says which are missing."""
 
     def __init__(self, *args: Any, profile: Profile, **kwargs: Any) -> None:
@@ -261,7 +239,7 @@ class FilingFormForm(_Styled, forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v}
 
 
-class ApprovalForm(_Styled, forms.Form):
+class ApprovalForm(Styled, forms.Form):
     decision = forms.ChoiceField(
         label="结论", choices=Decision.choices, initial=Decision.APPROVED, widget=forms.RadioSelect
     )
@@ -302,7 +280,7 @@ class ApprovalForm(_Styled, forms.Form):
         }
 
 
-class SpecialEnterForm(_Styled, forms.Form):
+class SpecialEnterForm(Styled, forms.Form):
     reason = _text("理由", rows=2)
     requested_days = forms.IntegerField(label="申请延长天数", min_value=1, max_value=3650)
 
@@ -313,7 +291,7 @@ class SpecialEnterForm(_Styled, forms.Form):
         self._style()
 
 
-class SpecialLeaveForm(_Styled, forms.Form):
+class SpecialLeaveForm(Styled, forms.Form):
     outcome = _text("结果", rows=2)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -321,7 +299,7 @@ class SpecialLeaveForm(_Styled, forms.Form):
         self._style()
 
 
-class NoteForm(_Styled, forms.Form):
+class NoteForm(Styled, forms.Form):
     """Advance and close: an optional note on the stage being left."""
 
     note = _text("说明", required=False, rows=1)
@@ -332,7 +310,7 @@ class NoteForm(_Styled, forms.Form):
         self._style()
 
 
-class SummaryRecordForm(_Styled, forms.Form):
+class SummaryRecordForm(Styled, forms.Form):
     """简易程序: one field per item the profile says must be recorded (keys are the profile's words)."""
 
     def __init__(self, *args: Any, items: list[str], initial_values: dict[str, str] | None = None, **kw: Any) -> None:

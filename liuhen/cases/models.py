@@ -3,8 +3,9 @@ doc-collective-discussion, doc-internal-approval, time-filing-makeup-2wd).
 
 A case follows the stages of its agency's policy profile at the version pinned when it was opened.
 Acts that must never change afterwards (filing forms, approvals, not-filing decisions and notices,
-timeline entries) are write-once: the ORM refuses updates and deletes, and ``manage.py verify``
-compares each row with the ledger event that created it (``liuhen.ledger.records``).
+timeline entries) are write-once (``liuhen.core.writeonce``): the ORM and the database refuse updates
+and deletes, and ``manage.py verify`` compares each row with the seal in the ledger event that
+created it (``liuhen.ledger.records``).
 """
 
 from __future__ import annotations
@@ -12,48 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from liuhen.core.errors import Conflict
-
-
-class RecordImmutable(Conflict):
-    code = "record_immutable"
-    message = "已记录的行为不能修改或删除，只能由新的行为跟进"
-
-
-class WriteOnceQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise RecordImmutable()
-
-    def delete(self):
-        from liuhen.core.signals import deletion_refused
-
-        deletion_refused.send(sender=self.model, pks=list(self.values_list("pk", flat=True)), via="queryset")
-        raise RecordImmutable()
-
-    update.queryset_only = True
-    delete.queryset_only = True
-
-
-class WriteOnce(models.Model):
-    """Rows that are inserted once and never updated or deleted."""
-
-    objects = WriteOnceQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise RecordImmutable()
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        from liuhen.core.signals import deletion_refused
-
-        deletion_refused.send(sender=type(self), pks=[self.pk], via="instance")
-        raise RecordImmutable()
-
+from liuhen.core.writeonce import WriteOnce
 
 # ---------------------------------------------------------------- leads (案源)
 

@@ -57,6 +57,8 @@ from liuhen.cases.requirements import (
     summary_items,
 )
 from liuhen.cases.rules import approval_problems, may_record
+from liuhen.core.clock import CLOCK_TOLERANCE, not_in_future
+from liuhen.core.people import display_name
 from liuhen.ledger.records import check_inserted, seal_instance
 from liuhen.ledger.services import record
 from liuhen.org import rules as org_rules
@@ -81,11 +83,6 @@ HEAD_ROLES = frozenset({Role.DEPARTMENT_HEAD, Role.AGENCY_HEAD})
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _name(user: Any) -> str:
-    officer = getattr(user, "officer", None)
-    return (officer.name if officer else "") or getattr(user, "display_name", "") or user.username
 
 
 def _text(value: Any, label: str, *, max_length: int | None = None, required: bool = True) -> str:
@@ -156,7 +153,7 @@ def _trace(
         case=case,
         at=at or timezone.now(),
         actor=actor,
-        actor_name=_name(actor),
+        actor_name=display_name(actor),
         action=action,
         stage_id=stage_id,
         summary=summary,
@@ -232,11 +229,7 @@ def _refuse(message: str, reqs: Iterable[Any], *, code: str = "transition_refuse
 
 
 def _not_in_future(value: dt.datetime, label: str) -> dt.datetime:
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    if value > timezone.now() + dt.timedelta(minutes=5):
-        raise CaseInvalid(f"{label}不能晚于现在", code="date_in_future", field=label)
-    return value
+    return not_in_future(value, label=label)
 
 
 # ---------------------------------------------------------------- leads
@@ -371,7 +364,11 @@ def case_source_not_file(
                 f"案源当前状态为“{source.get_status_display()}”，不能再决定不予立案", code="source_already_decided"
             )
         decision = NotFilingDecision.objects.create(
-            source=source, reasons=reasons, decided_by=actor, decided_by_name=_name(actor), decided_at=timezone.now()
+            source=source,
+            reasons=reasons,
+            decided_by=actor,
+            decided_by_name=display_name(actor),
+            decided_at=timezone.now(),
         )
         record(
             actor=actor,
@@ -405,10 +402,10 @@ def _handlers(actor: Any, handlers: Iterable[Any], *, procedure: str) -> list[An
     today = timezone.localdate()
     for h in people:
         if h.agency_id != actor.agency_id or not org_rules.has_permission(h, org_rules.P_CASES_WORK):
-            raise CaseInvalid(f"{_name(h)}不是本机关执法人员", code="handler_invalid")
+            raise CaseInvalid(f"{display_name(h)}不是本机关执法人员", code="handler_invalid")
         officer = getattr(h, "officer", None)
         if officer is None or not (officer.certificate_valid_from <= today <= officer.certificate_valid_until):
-            raise CaseInvalid(f"{_name(h)}没有有效的行政执法证件，不能承办案件", code="handler_no_certificate")
+            raise CaseInvalid(f"{display_name(h)}没有有效的行政执法证件，不能承办案件", code="handler_no_certificate")
     if procedure == Procedure.ORDINARY and len(people) < 2:
         raise CaseInvalid("一般程序案件的执法人员不得少于两人", code="handlers_too_few")
     return people
@@ -507,7 +504,7 @@ def case_open(
         if not needs_filing and source is not None:
             source.status = SourceStatus.FILED
             source.save(update_fields=["status"])
-        names = "、".join(_name(h) for h in people)
+        names = "、".join(display_name(h) for h in people)
         what = "（紧急情况先行启动，须补办立案审批）" if urgent else ""
         _trace(
             case,
@@ -726,7 +723,7 @@ def approval_record(
             extend_days=extend_days,
             filing_form=form,
             actor=actor,
-            actor_name=_name(actor),
+            actor_name=display_name(actor),
             certificate_no=officer.certificate_no if officer else "",
             acted_at=timezone.now(),
         )
@@ -1122,7 +1119,7 @@ def referral_acknowledge(
     _require_worker(actor, agency_id)
     acknowledged_by_name = _text(acknowledged_by_name, "接收人", max_length=100)
     acknowledged_at = _not_in_future(acknowledged_at, "接收时间")
-    if acknowledged_at < referral.sent_at - dt.timedelta(minutes=5):
+    if acknowledged_at < referral.sent_at - CLOCK_TOLERANCE:
         raise CaseInvalid("接收时间不能早于移送时间", code="date_before_referral")
     with transaction.atomic():
         referral = Referral.objects.select_for_update().get(pk=referral.pk)

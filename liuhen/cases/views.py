@@ -24,6 +24,7 @@ from liuhen.cases.models import Case, CaseDeadline, DeadlineStatus, Procedure, R
 from liuhen.cases.requirements import stage_requirements, summary_items
 from liuhen.core.errors import DomainError
 from liuhen.core.errors import PermissionDenied as DomainPermissionDenied
+from liuhen.core.people import display_name
 from liuhen.ledger.actions import ACTIONS
 from liuhen.org import rules
 from liuhen.policy.loader import get_profile
@@ -76,11 +77,6 @@ def _run(request: HttpRequest, action: Callable[[], Any], success: str | Callabl
 def _agency_profile(user: Any) -> Profile | None:
     agency = getattr(user, "agency", None)
     return get_profile(agency.profile_id) if agency else None
-
-
-def _name(user: Any) -> str:
-    officer = getattr(user, "officer", None)
-    return (officer.name if officer else "") or str(user)
 
 
 class _Profiles(dict):
@@ -397,7 +393,7 @@ def _case_page(
         "stage_name": _stage_name(profile, case, case.stage),
         "stage_bar": bar,
         "specials": specials,
-        "handlers": [_name(h) for h in case.handlers.select_related("officer")],
+        "handlers": [display_name(h) for h in case.handlers.select_related("officer")],
         "requirements": reqs,
         "filing_requirements": filing_reqs,
         "filing_stage_name": _stage_name(profile, case, et.filing_stage) if et.filing_stage else "",

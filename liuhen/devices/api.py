@@ -17,8 +17,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from liuhen.cases.api import ERRORS
+from liuhen.core.api import ERRORS
 from liuhen.core.inputs import Id, Page
+from liuhen.core.people import display_name
 from liuhen.devices import selectors, services
 from liuhen.devices.errors import DeviceInvalid
 from liuhen.devices.models import Device, DeviceKind, DeviceReturn, DeviceStatus, FaultKind
@@ -54,7 +55,7 @@ class DeviceOut(Schema):
     def resolve_holder_name(obj: Device | dict[str, Any]) -> str:
         if isinstance(obj, dict):  # the detail view passes a dict that already holds it
             return obj.get("holder_name", "")
-        return services._name(obj.holder) if obj.holder_id else ""
+        return display_name(obj.holder, max_length=60) if obj.holder_id else ""
 
 
 class AssignmentOut(Schema):

@@ -7,11 +7,11 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from liuhen.cases.forms import DateTimeLocal, _Styled
+from liuhen.core.forms import DateTimeLocal, Styled
 from liuhen.devices.models import DeviceKind, FaultKind
 
 
-class RegisterForm(_Styled, forms.Form):
+class RegisterForm(Styled, forms.Form):
     serial = forms.CharField(
         label="设备序列号", max_length=64, help_text="设备机身或系统中显示的序列号（自动转为大写）"
     )
@@ -29,7 +29,7 @@ class RegisterForm(_Styled, forms.Form):
         self._style()
 
 
-class AssignForm(_Styled, forms.Form):
+class AssignForm(Styled, forms.Form):
     holder = forms.ModelChoiceField(label="领用人", queryset=None, empty_label="请选择执法人员")
     note = forms.CharField(label="备注", max_length=300, required=False)
 
@@ -40,7 +40,7 @@ class AssignForm(_Styled, forms.Form):
         self._style()
 
 
-class NoteForm(_Styled, forms.Form):
+class NoteForm(Styled, forms.Form):
     note = forms.CharField(label="说明", max_length=300, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -48,7 +48,7 @@ class NoteForm(_Styled, forms.Form):
         self._style()
 
 
-class CheckForm(_Styled, forms.Form):
+class CheckForm(Styled, forms.Form):
     function_ok = forms.BooleanField(label="设备性能正常（开机、录像、录音正常）", required=False)
     battery_ok = forms.BooleanField(label="电量充足", required=False)
     storage_ok = forms.BooleanField(label="存储空间充足", required=False)
@@ -60,7 +60,7 @@ class CheckForm(_Styled, forms.Form):
         self._style()
 
 
-class FaultForm(_Styled, forms.Form):
+class FaultForm(Styled, forms.Form):
     kind = forms.ChoiceField(label="类别", choices=FaultKind.choices, widget=forms.RadioSelect)
     occurred_at = forms.DateTimeField(label="发生时间", widget=DateTimeLocal(), input_formats=["%Y-%m-%dT%H:%M"])
     description = forms.CharField(

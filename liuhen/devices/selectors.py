@@ -31,6 +31,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from liuhen.core.people import display_name
 from liuhen.devices.errors import DeviceNotFound
 from liuhen.devices.models import (
     CheckResult,
@@ -54,9 +55,8 @@ def normalise_serial(serial: str) -> str:
 
 
 def person_name(user: Any) -> str:
-    """The officer's name where the account has one, else the display name (as on the records)."""
-    officer = getattr(user, "officer", None)
-    return ((officer.name if officer else "") or getattr(user, "display_name", "") or user.username)[:60]
+    """The name as on the records (``liuhen.core.people``), cut to the 60 characters device rows keep."""
+    return display_name(user, max_length=60)
 
 
 def can_read(user: Any) -> bool:

@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from liuhen.core.clock import not_in_future
 from liuhen.core.notifications import notify
 from liuhen.devices import selectors
 from liuhen.devices.errors import DeviceConflict, DeviceForbidden, DeviceInvalid, DeviceNotFound
@@ -45,8 +46,6 @@ from liuhen.devices.models import (
 from liuhen.ledger.records import ImmutableRecord
 from liuhen.ledger.services import record
 from liuhen.org import rules
-
-FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # clocks of phones and servers differ a little
 
 DEVICE_FIELDS = ("agency_id", "serial", "kind", "registered_by_id", "registered_at")
 ASSIGNMENT_FIELDS = ("device_id", "holder_id", "holder_name", "assigned_by_id", "assigned_at")
@@ -108,9 +107,7 @@ def _utc(value: dt.datetime | None, label: str, *, not_before: dt.datetime | Non
         return now.astimezone(dt.UTC)
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
-    if value > now + FUTURE_TOLERANCE:
-        shown = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-        raise DeviceInvalid(f"{label}（{shown}）晚于现在，不能登记将来的时间", code="date_in_future", field=label)
+    value = not_in_future(value, label=label)
     if not_before is not None and value < not_before:
         shown = timezone.localtime(not_before).strftime("%Y-%m-%d %H:%M")
         raise DeviceInvalid(f"{label}早于设备登记时间（{shown}）", code="date_before_registration", field=label)

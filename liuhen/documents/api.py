@@ -22,7 +22,8 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from liuhen.cases import selectors as case_selectors
-from liuhen.cases.api import ERRORS, ErrorOut, RequirementOut
+from liuhen.cases.api import RequirementOut
+from liuhen.core.api import ERRORS, ErrorOut
 from liuhen.core.inputs import Count, Id
 from liuhen.documents import selectors, services
 from liuhen.documents.models import Document, DocumentVersion, Signature

@@ -25,12 +25,13 @@ from django.utils import timezone
 from liuhen.cases import services as case_services
 from liuhen.cases.models import Case
 from liuhen.cases.requirements import MET, MISSING, PENDING, Requirement
+from liuhen.core.clock import not_in_future
+from liuhen.core.people import display_name
 from liuhen.documents.models import Delivery, DeliveryMethod, Document, DocumentVersion, Signature
 from liuhen.documents.services import (
     PNG_MAGIC,
     DocumentInvalid,
     DocumentRefused,
-    _name,
     _require_handler,
     _require_open,
     _require_reader,
@@ -329,8 +330,7 @@ def delivery_record(
         raise DeliveryInvalid(
             f"送达时间不能早于文书定稿时间（{finalised}）", code="delivery_before_finalised", finalised_at=finalised
         )
-    if when > timezone.now() + dt.timedelta(minutes=5):
-        raise DeliveryInvalid("送达时间不能晚于现在", code="delivery_in_future")
+    not_in_future(when, label="送达时间", code="delivery_in_future")
 
     facts = _facts(method, details or {})
     if isinstance(witnesses, str):
@@ -347,7 +347,7 @@ def delivery_record(
 
     rule = METHOD_RULES[method]
     recipient, signer_name, signer_relation = _text(recipient), _text(signer_name), _text(signer_relation)
-    deliverers = _text(deliverers) or _name(actor)
+    deliverers = _text(deliverers) or display_name(actor)
     missing: list[str] = []
     if not recipient:
         missing.append("受送达人")
@@ -438,7 +438,7 @@ def delivery_record(
             supersedes=supersedes,
             correction_reason=_text(correction_reason) if supersedes else "",
             recorded_by=actor,
-            recorded_by_name=_name(actor),
+            recorded_by_name=display_name(actor),
             recorded_at=timezone.now(),
         )
         when_text = timezone.localtime(row.delivered_at).strftime("%Y-%m-%d %H:%M")

@@ -19,7 +19,7 @@ from ninja import Field, Form, Router, Schema, Status
 
 from liuhen.cases import selectors as case_selectors
 from liuhen.cases import services as case_services
-from liuhen.cases.api import ERRORS
+from liuhen.core.api import ERRORS
 from liuhen.core.errors import NotFound
 from liuhen.core.inputs import Count, Id
 from liuhen.documents import delivery, selectors

@@ -23,6 +23,7 @@ from django.utils import timezone
 from liuhen.cases import services as case_services
 from liuhen.cases.errors import CaseForbidden, CaseInvalid, TransitionRefused
 from liuhen.cases.models import Case, CaseStatus
+from liuhen.core.people import display_name
 from liuhen.documents.models import Document, DocumentKind, DocumentStatus, DocumentVersion, Signature
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.blobstore.services import blob_put
@@ -69,11 +70,6 @@ def stage_forms(profile: Profile, case: Case, stage_id: str) -> tuple[list[str],
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _name(user: Any) -> str:
-    officer = getattr(user, "officer", None)
-    return (officer.name if officer else "") or getattr(user, "display_name", "") or user.username
 
 
 def _require_handler(actor: Any, case: Case) -> None:
@@ -482,7 +478,7 @@ def document_finalise(*, actor: Any, document: Document) -> DocumentVersion:
             sealed=True,
             signature_ids=[s.pk for s in signatures],
             finalised_by=actor,
-            finalised_by_name=_name(actor),
+            finalised_by_name=display_name(actor),
             finalised_at=timezone.now(),
         )
         document.status = DocumentStatus.FINAL
@@ -613,7 +609,7 @@ def paper_document_attach(
             pdf_sha256=scan_blob.sha256 if kind == "pdf" else "",
             scan_sha256=scan_blob.sha256,
             finalised_by=actor,
-            finalised_by_name=_name(actor),
+            finalised_by_name=display_name(actor),
             finalised_at=now,
         )
         case_services.timeline_record(

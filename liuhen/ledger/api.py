@@ -19,18 +19,13 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from liuhen.core import roles
+from liuhen.core.api import ErrorOut
 from liuhen.core.errors import NotFound, PermissionDenied
 from liuhen.core.inputs import Count, Id
 from liuhen.ledger import cosigning, selectors, services, signing
-from liuhen.org import rules
 
 router = Router(tags=["账本"])
-
-
-class ErrorOut(Schema):
-    code: str = Field(description="稳定的错误代码，供程序判断")
-    message: str = Field(description="中文说明")
-    detail: dict[str, Any] | None = Field(None, description="补充信息")
 
 
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -38,7 +33,7 @@ ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 
 
 def _require(request: HttpRequest) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    if not rules.has_any_permission(user, rules.P_AUDIT_READ, rules.P_SUPERVISE):
+    if not roles.has_any_permission(user, roles.P_AUDIT_READ, roles.P_SUPERVISE):
         raise PermissionDenied("只有安全审计员和监督人员可以使用账本接口")
     return user
 

@@ -11,19 +11,19 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from liuhen.core import roles
 from liuhen.ledger import signing
 from liuhen.ledger.models import Checkpoint, Event, VerificationReport
-from liuhen.org import rules
 
 
 def can_read_trail(user: Any) -> bool:
-    return rules.has_permission(user, rules.P_AUDIT_READ)
+    return roles.has_permission(user, roles.P_AUDIT_READ)
 
 
 def can_see_checkpoints(user: Any) -> bool:
     """Checkpoints, the public key and proofs: the audit administrator, supervisors and administrators."""
-    return rules.has_any_permission(
-        user, rules.P_AUDIT_READ, rules.P_SUPERVISE, rules.P_USERS_MANAGE, rules.P_ROLES_ASSIGN
+    return roles.has_any_permission(
+        user, roles.P_AUDIT_READ, roles.P_SUPERVISE, roles.P_USERS_MANAGE, roles.P_ROLES_ASSIGN
     )
 
 

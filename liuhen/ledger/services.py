@@ -22,7 +22,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from liuhen.core import roles
 from liuhen.core.errors import DomainError, NotFound, PermissionDenied
+from liuhen.core.people import display_name
 from liuhen.ledger import merkle, records, signing
 from liuhen.ledger.actions import ACTIONS
 from liuhen.ledger.findings import Finding
@@ -68,12 +70,9 @@ def entry_bytes(event: Event) -> bytes:
 
 
 def _actor_fields(actor: Any) -> tuple[int | None, str]:
-    if actor is None:
-        return None, "系统"
-    if isinstance(actor, str):
-        return None, actor
-    label = getattr(actor, "display_name", "") or getattr(actor, "username", "") or str(actor)
-    return getattr(actor, "pk", None), label
+    if actor is None or isinstance(actor, str):
+        return None, display_name(actor, default="系统")
+    return getattr(actor, "pk", None), display_name(actor)
 
 
 def record(
@@ -337,9 +336,7 @@ def _check_extends(last: Checkpoint, size: int, root: bytes) -> None:
 
 
 def _require_auditor(actor: Any) -> None:
-    from liuhen.org import rules
-
-    if not rules.has_any_permission(actor, rules.P_AUDIT_READ, rules.P_SUPERVISE):
+    if not roles.has_any_permission(actor, roles.P_AUDIT_READ, roles.P_SUPERVISE):
         raise PermissionDenied("只有安全审计员和监督人员可以导出账本证明")
 
 

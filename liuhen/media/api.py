@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from liuhen.cases.api import ERRORS, ErrorOut
+from liuhen.core.api import ERRORS, ErrorOut
 from liuhen.core.inputs import Id
 from liuhen.media import rules, selectors, services
 from liuhen.media.errors import UploadInvalid, UploadTooLarge

@@ -15,9 +15,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from liuhen.cases.api import ERRORS
 from liuhen.cases.selectors import case_get
 from liuhen.cases.services import profile_of
+from liuhen.core.api import ERRORS
 from liuhen.core.inputs import Count, Id, Seconds
 from liuhen.media import capture, coverage, deadlines, drift, findings, guards, sessions
 from liuhen.media.av_errors import AvInvalid

@@ -29,13 +29,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from liuhen.cases.models import Case
+from liuhen.core.time import BEIJING
 from liuhen.ledger.services import record as ledger_record
 from liuhen.media.av_errors import AvConflict, AvForbidden, AvInvalid, AvOffsetBeyondDuration, AvTimesInverted
 from liuhen.media.models import CameraMount, CaptureMetadata, Flag, MediaProbe, MediaRecord
 from liuhen.org import rules as org_rules
 from liuhen.policy.schema import Profile
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 UNUSABLE_FLAGS = frozenset({Flag.EMPTY.value, Flag.UNREADABLE.value})
 _KEEP: Any = object()
 

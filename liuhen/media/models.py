@@ -18,7 +18,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
-from liuhen.cases.models import WriteOnce
+from liuhen.core.writeonce import WriteOnce
 
 
 class Source(models.TextChoices):

@@ -16,6 +16,7 @@ from typing import Any
 
 import av
 
+from liuhen.core.time import BEIJING
 from liuhen.media.models import Flag, Kind
 
 PROBER = f"pyav-{av.__version__}"
@@ -133,7 +134,7 @@ def _parse_time(value: str) -> dt.datetime | None:
             parsed = dt.datetime.strptime(value[:19], "%Y:%m:%d %H:%M:%S")
         except ValueError:
             return None
-        return parsed.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))  # EXIF has no zone: camera's local time
+        return parsed.replace(tzinfo=BEIJING)  # EXIF has no zone: camera's local time
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)  # FFmpeg's creation_time is UTC
     return parsed

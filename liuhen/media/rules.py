@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 
+from liuhen.core.time import BEIJING
 from liuhen.media.models import Flag, Kind
 
 MAX_NAME = 255
@@ -100,7 +101,7 @@ def datetime_parse(value: str) -> dt.datetime | None:
         return None
     parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+        parsed = parsed.replace(tzinfo=BEIJING)
     return parsed
 
 

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
 
+from liuhen.core.api import ERRORS, ErrorOut
 from liuhen.core.errors import PermissionDenied, ValidationFailed
 from liuhen.core.inputs import Id
 from liuhen.org import rules, selectors, services
@@ -25,15 +26,6 @@ router = Router(tags=["组织与用户"])
 
 def _actor(request: HttpRequest) -> User:
     return request.auth  # type: ignore[attr-defined,return-value]
-
-
-class ErrorOut(Schema):
-    code: str = Field(description="稳定的错误代码，供程序判断")
-    message: str = Field(description="中文说明")
-    detail: dict[str, Any] | None = Field(None, description="补充信息")
-
-
-ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class MeOut(Schema):

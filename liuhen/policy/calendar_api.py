@@ -15,17 +15,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from liuhen.core.api import ErrorOut
 from liuhen.core.errors import ValidationFailed
 from liuhen.core.inputs import Year
 from liuhen.policy import calendar, calendar_services
 
 router = Router(tags=["工作日历"])
-
-
-class ErrorOut(Schema):
-    code: str = Field(description="稳定的错误代码，供程序判断，例如 calendar_year_unknown")
-    message: str = Field(description="中文说明")
-    detail: dict[str, Any] | None = Field(None, description="补充信息，例如 {year: 2027}")
 
 
 ERRORS: dict[int, type[Schema]] = {

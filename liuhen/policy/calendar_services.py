@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from liuhen.core import roles
 from liuhen.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from liuhen.ledger.services import record
-from liuhen.org import rules
 from liuhen.policy import calendar
 from liuhen.policy.models import CalendarDay, CalendarYear
 
@@ -36,8 +36,8 @@ class CalendarInputInvalid(ValidationFailed):
     message = "工作日历数据有误"
 
 
-def _require(actor: Any, perm: str = rules.P_SETTINGS_MANAGE) -> None:
-    if actor is not None and not rules.has_permission(actor, perm):
+def _require(actor: Any, perm: str = roles.P_SETTINGS_MANAGE) -> None:
+    if actor is not None and not roles.has_permission(actor, perm):
         raise PermissionDenied("只有系统管理员可以维护工作日历（需要权限 org.settings.manage）")
 
 

@@ -21,9 +21,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from liuhen.core import roles
 from liuhen.core.errors import DomainError
 from liuhen.core.errors import PermissionDenied as DomainPermissionDenied
-from liuhen.org import rules
 from liuhen.policy import calendar, calendar_services
 from liuhen.policy.models import CalendarDay
 
@@ -114,7 +114,7 @@ class YearImportForm(_Bootstrap, forms.Form):
 
 
 def _can_manage(request: HttpRequest) -> bool:
-    return rules.has_permission(request.user, rules.P_SETTINGS_MANAGE)
+    return roles.has_permission(request.user, roles.P_SETTINGS_MANAGE)
 
 
 def _need_manage(request: HttpRequest) -> None:

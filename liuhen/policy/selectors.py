@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from liuhen.core import roles
 from liuhen.core.errors import PermissionDenied
-from liuhen.org import rules
 from liuhen.policy.errors import ProfileNotFound
 from liuhen.policy.loader import get_profile, profile_digest
 from liuhen.policy.schema import (
@@ -32,7 +32,7 @@ from liuhen.policy.schema import (
 
 
 def _require_read(user: Any) -> None:
-    if not rules.has_permission(user, rules.P_POLICY_READ):
+    if not roles.has_permission(user, roles.P_POLICY_READ):
         raise PermissionDenied("无权查看执法规则（需要权限 policy.read）")
 
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from liuhen.archive.models import RetentionAssignment
 from liuhen.archive.retention import add_period, current_assignments, history, retention_extend
 from liuhen.archive.retention_errors import RetentionEventUnknown, RetentionWouldShorten
-from liuhen.cases.models import RecordImmutable
 from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
+from liuhen.core.writeonce import RecordImmutable
 from liuhen.ledger.blobstore.models import Blob, BlobImmutable
 from liuhen.ledger.models import Event
 from liuhen.media import services as media

@@ -421,7 +421,7 @@ def test_stale_expected_stage_is_refused_without_change(staff_for):
 def test_approval_rows_cannot_be_edited_and_an_edit_beneath_is_found(staff_for):
     from django.db import IntegrityError, connection, transaction
 
-    from liuhen.cases.models import RecordImmutable
+    from liuhen.core.writeonce import RecordImmutable
 
     staff = staff_for("dongxihu-culture")
     case = staff.open("penalty")

@@ -85,7 +85,7 @@ def test_lead_new__bad_input_is_refused_in_chinese_and_nothing_is_stored(client,
     r = client.post(
         "/cases/leads/new", {"kind": "report", "received_at": future, "summary": "x", "reporter_name": "李某"}
     )
-    assert "获取时间不能晚于现在" in _html(r)
+    assert "获取时间（" in _html(r) and "晚于现在，不能登记将来的时间" in _html(r)
     assert not CaseSource.objects.exists()
 
     r = client.post(

@@ -14,6 +14,7 @@ from liuhen.cases import services as case_services
 from liuhen.cases.errors import TransitionRefused
 from liuhen.cases.requirements import stage_requirements
 from liuhen.cases.tests.conftest import approve_stage, complete_documents, file_case, make_document, serve_document
+from liuhen.core.clock import TimeInFuture
 from liuhen.documents import delivery, services
 from liuhen.documents.delivery import DeliveryInvalid, DeliveryRefused, ProofFile
 from liuhen.documents.models import Delivery
@@ -281,7 +282,7 @@ def test_delivery_before_finalising_or_in_the_future_is_refused(staff, notice):
     with pytest.raises(DeliveryInvalid) as exc:
         record(staff, notice, "direct", delivered_at=notice.finalised_at - dt.timedelta(hours=1))
     assert exc.value.code == "delivery_before_finalised"
-    with pytest.raises(DeliveryInvalid) as exc:
+    with pytest.raises(TimeInFuture) as exc:
         record(staff, notice, "direct", delivered_at=now() + dt.timedelta(days=1))
     assert exc.value.code == "delivery_in_future"
 

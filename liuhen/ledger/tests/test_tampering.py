@@ -19,7 +19,7 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from liuhen.cases.models import WriteOnce
+from liuhen.core.writeonce import WriteOnce
 from liuhen.ledger import guards, merkle, records, services, signing
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.blobstore.models import Blob

@@ -123,7 +123,7 @@ def test_probe_commit__queues_the_preview_task(staff, mp4, django_capture_on_com
 
 
 def test_derivative_row__write_once_and_verify_finds_an_edit(staff, mp4):
-    from liuhen.cases.models import RecordImmutable
+    from liuhen.core.writeonce import RecordImmutable
 
     rec = _ingest(staff, mp4, "video/mp4")
     row = derivatives.av_record_derive(record_id=rec.pk)[0]

@@ -119,7 +119,7 @@ def test_stage_without_case_or_unknown_stage__refused(staff):
 
 @pytest.mark.clause("integ-no-tamper-original", "integ-audit-trail-traceability")
 def test_record_is_write_once_and_verify_finds_an_edit(staff, mp4):
-    from liuhen.cases.models import RecordImmutable
+    from liuhen.core.writeonce import RecordImmutable
 
     rec = _ingest(staff, mp4)
     with pytest.raises(RecordImmutable):

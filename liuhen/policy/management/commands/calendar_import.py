@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from liuhen.core.errors import DomainError
@@ -35,9 +36,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: 文件不是 UTF-8 编码的文本") from exc
         actor = None
         if options["user"]:
-            from liuhen.org.models import User
-
-            actor = User.objects.filter(username=options["user"], is_active=True).first()
+            actor = get_user_model().objects.filter(username=options["user"], is_active=True).first()
             if actor is None:
                 raise CommandError(f"用户不存在或已停用：{options['user']}")
         try:

@@ -12,7 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
+from liuhen.org.models import Agency
 from liuhen.policy.errors import ProfileInvalid
 from liuhen.policy.loader import canonical_content, dump_yaml, get_profile, profile_ids, read_profile_file
 
@@ -20,10 +22,6 @@ from liuhen.policy.loader import canonical_content, dump_yaml, get_profile, prof
 def _profile_id(name: str) -> str:
     if name in profile_ids():
         return name
-    from django.db import DatabaseError
-
-    from liuhen.org.models import Agency
-
     try:
         agency = Agency.objects.filter(code=name).first()
     except DatabaseError:  # no database yet (before the first migrate): profile ids only

@@ -15,6 +15,7 @@ from django.utils import timezone
 from liuhen.archive.reminders import archive_due_for
 from liuhen.cases import selectors as case_selectors
 from liuhen.core.notifications import notifications_for
+from liuhen.media.deadlines import late_upload_count
 from liuhen.org import rules
 
 
@@ -50,8 +51,6 @@ def _admin_links(user: Any) -> list[tuple[str, str, str]]:
 def _deadlines(user: Any) -> dict[str, Any]:
     """我的待办期限: what is due within a week or late on the cases the user sees (the selector scopes
     handlers to their cases, department heads to their department's, agency heads to the agency's)."""
-    from liuhen.media.deadlines import late_upload_count
-
     today = timezone.localdate()
     roles = user.role_codes
     if rules.Role.AGENCY_HEAD in roles:
@@ -93,7 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "archive_due": archive_due_for(user),
         "today": timezone.localdate(),
     }
-    return render(request, "core/home.html", context)
+    return render(request, "portal/home.html", context)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
