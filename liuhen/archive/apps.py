@@ -7,7 +7,10 @@ class ArchiveConfig(AppConfig):
     verbose_name = "立卷归档"
 
     def ready(self) -> None:
-        from liuhen.archive import receivers  # noqa: F401  (a closed case opens its case file)
+        from liuhen.archive.casefiles import case_file_open
+        from liuhen.cases.hooks import case_closed
+
+        case_closed.register(lambda *, case, actor: case_file_open(case=case, actor=actor))
         from liuhen.archive.actions import ARCHIVE_ACTIONS
         from liuhen.ledger.actions import ACTIONS
         from liuhen.ledger.records import ImmutableRecord, register

@@ -1,14 +1,14 @@
-"""Hooks connecting stored records to retention, and ORM deletions to the refusal log.
+"""Stored records get their retention; ORM deletions of retained rows are refused and logged.
 
 Clauses store-av-retention-min, store-text-retention, integ-no-destroy-within-retention.
 
-- ``post_save`` of a DocumentVersion, MediaRecord or MediaDerivative (created) gives it its class in
-  the same transaction (the services that store them run inside ``transaction.atomic``; the hook's own
-  atomic block is then a savepoint, and a failure here fails the store). A CaseFile gets its term when
-  it is saved as archived; an EvidenceDisc when it is requested, and its AV records count as used as
-  evidence where the profile lengthens that.
+- The kernel's ``record_stored`` hook, called by the services that store a DocumentVersion, MediaRecord
+  or MediaDerivative, gives it its class in the same transaction (a failure here fails the store). A
+  CaseFile gets its term when it is saved as archived; an EvidenceDisc when it is requested, and its AV
+  records count as used as evidence where the profile lengthens that (``post_save`` of the archive's own
+  rows).
 - Deleting a retained row or a Blob through the ORM is refused by the models themselves (write-once);
-  the ``deletion_refused`` signal they send is logged here as ``disposal.early_refused``. CaseFile and
+  the ``deletion_refused`` hook they call is logged here as ``disposal.early_refused``. CaseFile and
   EvidenceDisc are ordinary rows: a ``pre_delete`` guard refuses and logs their deletion.
   The log entry is written in its own atomic block: when the caller itself runs inside a
   transaction that the refusal rolls back, the entry goes with it (the Python logger still has it).
@@ -22,7 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_save, pre_delete
 
-from liuhen.core.signals import deletion_refused
+from liuhen.core.hooks import deletion_refused, record_stored
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +36,10 @@ def _actor_of(instance: Any) -> Any:
     return None
 
 
-def on_record_stored(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
-    if not created or raw:
-        return
+def on_record_stored(*, obj: Any, actor: Any) -> None:
     from liuhen.archive.retention import retention_assign
 
-    actor = _actor_of(instance)
-    if sender._meta.label == "media.MediaDerivative":
-        actor = None  # made by the worker
-    retention_assign(actor=actor, obj=instance)
+    retention_assign(actor=actor, obj=obj)
 
 
 def on_case_file_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
@@ -114,8 +109,7 @@ def log_refusal(*, model: str, pks: list[Any], via: str, reason: str = "orm_dele
         log.warning("refused deletion of %s %s could not be logged in the ledger", model, ids, exc_info=True)
 
 
-def on_deletion_refused(sender: Any, pks: list[Any], via: str, **kwargs: Any) -> None:
-    model = sender._meta.label
+def on_deletion_refused(*, model: str, pks: list[Any], via: str) -> None:
     if model in RETAINED_MODELS:
         log_refusal(model=model, pks=pks, via=f"orm_{via}")
 
@@ -131,15 +125,14 @@ def guard_plain_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
 def connect() -> None:
     from django.apps import apps
 
-    for label in ("documents.DocumentVersion", "media.MediaRecord", "media.MediaDerivative"):
-        post_save.connect(on_record_stored, sender=apps.get_model(label), dispatch_uid=f"retention:{label}")
+    record_stored.register(on_record_stored)
     case_file = apps.get_model("archive.CaseFile")
     disc = apps.get_model("archive.EvidenceDisc")
     post_save.connect(on_case_file_saved, sender=case_file, dispatch_uid="retention:casefile")
     post_save.connect(on_disc_saved, sender=disc, dispatch_uid="retention:disc")
     pre_delete.connect(guard_plain_delete, sender=case_file, dispatch_uid="retention:casefile-delete")
     pre_delete.connect(guard_plain_delete, sender=disc, dispatch_uid="retention:disc-delete")
-    deletion_refused.connect(on_deletion_refused, dispatch_uid="retention:deletion-refused")
+    deletion_refused.register(on_deletion_refused)
 
 
 def disposed_blobs() -> set[str]:

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from liuhen.cases import deadlines
+from liuhen.cases import deadlines, hooks
 from liuhen.cases.errors import (
     ApprovalRefused,
     CaseForbidden,
@@ -1020,6 +1020,7 @@ def case_close(*, actor: Any, case: Case, expected_stage: str | None = None, not
             + (f"（待核验：{'；'.join(p['label'] for p in pending)}）" if pending else ""),
             payload={"closed_at": now.isoformat(), "pending": pending, "deadlines": changes},
         )
+        hooks.case_closed(case=case, actor=actor)  # the archive opens the case file
     return case
 
 

@@ -2,7 +2,7 @@
 
 The base of every write-once table — finalised text records, AV records, approvals, deliveries,
 timeline entries, device history, retention assignments, tombstones. The ORM refuses an update or a
-delete here (``RecordImmutable``, and ``deletion_refused`` is sent first so that the archive can log
+delete here (``RecordImmutable``, and the ``deletion_refused`` hook is called first so that the archive can log
 the attempt); the database refuses them too (``liuhen.ledger.guards``), and ``verify`` compares every
 row with the seal in the ledger event that created it (``liuhen.ledger.records``).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import models
 
 from liuhen.core.errors import Conflict
-from liuhen.core.signals import deletion_refused
+from liuhen.core.hooks import deletion_refused
 
 
 class RecordImmutable(Conflict):
@@ -25,7 +25,7 @@ class WriteOnceQuerySet(models.QuerySet):
         raise RecordImmutable()
 
     def delete(self):
-        deletion_refused.send(sender=self.model, pks=list(self.values_list("pk", flat=True)), via="queryset")
+        deletion_refused(model=self.model._meta.label, pks=list(self.values_list("pk", flat=True)), via="queryset")
         raise RecordImmutable()
 
     update.queryset_only = True
@@ -47,5 +47,5 @@ class WriteOnce(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        deletion_refused.send(sender=type(self), pks=[self.pk], via="instance")
+        deletion_refused(model=type(self)._meta.label, pks=[self.pk], via="instance")
         raise RecordImmutable()

@@ -23,6 +23,7 @@ from django.utils import timezone
 from liuhen.cases import services as case_services
 from liuhen.cases.errors import CaseForbidden, CaseInvalid, TransitionRefused
 from liuhen.cases.models import Case, CaseStatus
+from liuhen.core.hooks import record_stored
 from liuhen.core.people import display_name
 from liuhen.documents.models import Document, DocumentKind, DocumentStatus, DocumentVersion, Signature
 from liuhen.ledger.blobstore.backends import get_store
@@ -481,6 +482,7 @@ def document_finalise(*, actor: Any, document: Document) -> DocumentVersion:
             finalised_by_name=display_name(actor),
             finalised_at=timezone.now(),
         )
+        record_stored(obj=row, actor=actor)  # retention class, same transaction
         document.status = DocumentStatus.FINAL
         document.version_count = version
         document.correction_reason = ""
@@ -612,6 +614,7 @@ def paper_document_attach(
             finalised_by_name=display_name(actor),
             finalised_at=now,
         )
+        record_stored(obj=row, actor=actor)  # retention class, same transaction
         case_services.timeline_record(
             case,
             actor=actor,

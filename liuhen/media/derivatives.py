@@ -27,6 +27,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
+from liuhen.core.hooks import record_stored
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.blobstore.services import blob_put
 from liuhen.ledger.services import record
@@ -79,6 +80,7 @@ def _store(rec: MediaRecord, made: list[dict[str, Any]]) -> list[MediaDerivative
                 continue  # one row per record and kind (media_derivative_one_per_kind)
             row = MediaDerivative(record=rec, made_at=now, **item)
             row.save()
+            record_stored(obj=row, actor=None)  # retention class, same transaction
             have.add(row.kind)
             record(
                 actor="系统",

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liuhen.core.errors import NotFound, PermissionDenied, ValidationFailed
+from liuhen.core.hooks import record_stored
 from liuhen.core.inputs import parse_id
 from liuhen.ledger.blobstore.backends import Stream, get_store
 from liuhen.ledger.blobstore.services import blob_put
@@ -215,6 +216,7 @@ def av_record_ingest(
             upload_id=upload.pk if upload else "",
         )
         rec.save()
+        record_stored(obj=rec, actor=actor)  # retention class, same transaction
         payload = {
             "agency_id": rec.agency_id,
             "blob_id": rec.blob_id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from liuhen.core.hooks import deletion_refused
 from liuhen.ledger.blobstore.errors import BlobStoreError
 
 
@@ -22,9 +23,7 @@ class BlobQuerySet(models.QuerySet):
         raise BlobImmutable()
 
     def delete(self):
-        from liuhen.core.signals import deletion_refused
-
-        deletion_refused.send(sender=self.model, pks=list(self.values_list("pk", flat=True)), via="queryset")
+        deletion_refused(model=self.model._meta.label, pks=list(self.values_list("pk", flat=True)), via="queryset")
         raise BlobImmutable()
 
     update.queryset_only = True
@@ -60,7 +59,5 @@ class Blob(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        from liuhen.core.signals import deletion_refused
-
-        deletion_refused.send(sender=type(self), pks=[self.pk], via="instance")
+        deletion_refused(model=type(self)._meta.label, pks=[self.pk], via="instance")
         raise BlobImmutable()
