@@ -72,7 +72,6 @@ def _build_agency(code: str, folder: Path) -> AgencyWorld:
     from liuhen.archive.models import CaseFile
     from liuhen.cases import services as cases
     from liuhen.cases.models import Case, CaseSource
-    from liuhen.cases.tests.conftest import Staff, drive_to_close, make_document, serve_document
     from liuhen.devices.models import Device
     from liuhen.documents.models import Delivery
     from liuhen.ledger.models import Event
@@ -81,6 +80,7 @@ def _build_agency(code: str, folder: Path) -> AgencyWorld:
     from liuhen.media.tests import mediafiles
     from liuhen.org.models import Agency, ApiToken, User
     from liuhen.org.services import api_token_issue
+    from liuhen.testing.cases import Staff, drive_to_close, make_document, serve_document
 
     agency = Agency.objects.get(code=code)
     users = {role: User.objects.get(username=f"{code}.{suffix}") for role, suffix in ROLE_ACCOUNTS.items()}

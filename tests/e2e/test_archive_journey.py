@@ -10,7 +10,6 @@ import pytest
 from liuhen.archive.models import CaseFile, CaseFileStatus
 from liuhen.archive.tests.test_casefile_views import run_assembly_tasks
 from liuhen.archive.tests.test_casefiles import _closed_case
-from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
 from liuhen.org.rules import Role
@@ -26,7 +25,7 @@ def _blobs(settings, tmp_path):
 
 
 @pytest.mark.clause("arch-case-file-complete", "time-archive-30d")
-def test_records_keeper_assembles_and_archives_a_case_file(page, login, screenshot, staff_for, make_user, tmp_path):  # noqa: F811
+def test_records_keeper_assembles_and_archives_a_case_file(page, login, screenshot, staff_for, make_user, tmp_path):
     staff = staff_for("dongxihu-culture", code="e2e-arch")
     make_user(staff.agency, Role.RECORDS_KEEPER, username="keeper.arch")
     case = _closed_case(staff, tmp_path)

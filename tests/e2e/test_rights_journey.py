@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from liuhen.cases.tests.conftest import file_case, make_document, make_staff, serve_document
 from liuhen.documents.models import Document
+from liuhen.testing.cases import file_case, make_document, make_staff, serve_document
 
 PASSWORD = "Liuhen-test-2026!"
 

@@ -8,7 +8,6 @@ import pytest
 from django.test import Client
 
 from liuhen.archive import discs
-from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
 from liuhen.media import services as media
 from liuhen.org.rules import Role
 
@@ -25,7 +24,7 @@ def _blobs(settings, tmp_path):
 @pytest.mark.parametrize(
     "ref", ["document_version:²", f"document_version:{HUGE}", "document_version:-1", "av_record:x"]
 )
-def test_disc_selection__a_reference_that_is_no_id_is_refused_with_a_code(staff_for, ref):  # noqa: F811
+def test_disc_selection__a_reference_that_is_no_id_is_refused_with_a_code(staff_for, ref):
     staff = staff_for("dongxihu-culture")
     case = staff.open("inspection")
     with pytest.raises(discs.DiscRecordRefused) as refused:
@@ -35,7 +34,7 @@ def test_disc_selection__a_reference_that_is_no_id_is_refused_with_a_code(staff_
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("hold", ["abc", "²", HUGE, ""])
-def test_retention_page__releasing_a_hold_that_is_no_id_is_404_in_chinese(staff_for, make_user, hold):  # noqa: F811
+def test_retention_page__releasing_a_hold_that_is_no_id_is_404_in_chinese(staff_for, make_user, hold):
     staff = staff_for("dongxihu-culture")
     supervisor = make_user(staff.agency, Role.SUPERVISOR)
     rec = media.av_record_ingest(actor=staff.officer, stream=b"clip", filename="p.mp4")

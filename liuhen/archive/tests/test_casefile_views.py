@@ -16,10 +16,10 @@ from liuhen.archive import casefiles
 from liuhen.archive.casefile_queue import ASSEMBLE_TASK_PATH, archive_queue
 from liuhen.archive.models import CaseFile, CaseFileStatus
 from liuhen.archive.tests.test_casefiles import START, _closed_case
-from liuhen.cases.tests.conftest import drive_to_close, staff_for  # noqa: F401 (fixtures)
 from liuhen.ledger.models import Event
 from liuhen.media.tests.avhelpers import clip
 from liuhen.org.rules import Role
+from liuhen.testing.cases import drive_to_close
 
 pytestmark = pytest.mark.django_db
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -49,7 +49,7 @@ def run_assembly_tasks() -> None:
 
 
 @pytest.fixture
-def world(staff_for, make_user, tmp_path):  # noqa: F811
+def world(staff_for, make_user, tmp_path):
     staff = staff_for("dongxihu-culture", code="views")
     keeper = make_user(staff.agency, Role.RECORDS_KEEPER)
     case = _closed_case(staff, tmp_path)
@@ -57,7 +57,7 @@ def world(staff_for, make_user, tmp_path):  # noqa: F811
 
 
 @pytest.mark.clause("time-archive-30d")
-def test_queue__scoped_to_the_agency_and_role(world, staff_for, make_user, tmp_path):  # noqa: F811
+def test_queue__scoped_to_the_agency_and_role(world, staff_for, make_user, tmp_path):
     staff, keeper, case, cf = world
     other = staff_for("dongxihu-culture", code="views-other")
     other_case = _closed_case(other, tmp_path / "o", av_stage=None)
@@ -127,7 +127,7 @@ def test_case_file_page__assemble_shows_report_then_keeper_archives(
     assert "已归档" in keeper_client.get("/archive/").content.decode()
 
 
-def test_case_file_page__refusal_shown_in_chinese_and_logged(staff_for, make_user, tmp_path):  # noqa: F811
+def test_case_file_page__refusal_shown_in_chinese_and_logged(staff_for, make_user, tmp_path):
     staff = staff_for("dongxihu-culture", code="views-unlinked")
     keeper = make_user(staff.agency, Role.RECORDS_KEEPER)
     case = staff.open("penalty")
@@ -206,7 +206,7 @@ def test_api__queue_case_file_assemble_archive(world, settings, django_capture_o
     }
 
 
-def test_api__other_agency_gets_404(world, staff_for, make_user):  # noqa: F811
+def test_api__other_agency_gets_404(world, staff_for, make_user):
     _staff, _keeper, _case, cf = world
     other = staff_for("dongxihu-culture", code="api-other")
     stranger = client_for(make_user(other.agency, Role.RECORDS_KEEPER))

@@ -14,11 +14,11 @@ from django.utils import timezone
 from liuhen.archive import casefiles
 from liuhen.archive.models import CaseFile, CaseFileItem, CaseFileStatus
 from liuhen.cases.models import CaseDeadline
-from liuhen.cases.tests.conftest import drive_to_close, staff_for  # noqa: F401 (fixtures)
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
 from liuhen.media.tests.avhelpers import clip
 from liuhen.org.rules import Role
+from liuhen.testing.cases import drive_to_close
 
 START = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
 
@@ -46,7 +46,7 @@ def _keeper(make_user, staff):
     ("profile", "retention"),
     [("dongxihu-culture", "10年"), ("naiman-culture", "按档案管理规定")],
 )
-def test_case_file__full_penalty_case_archived(staff_for, make_user, tmp_path, profile, retention):  # noqa: F811
+def test_case_file__full_penalty_case_archived(staff_for, make_user, tmp_path, profile, retention):
     staff = staff_for(profile, code=profile[:12])
     keeper = _keeper(make_user, staff)
     case = _closed_case(staff, tmp_path)
@@ -91,7 +91,7 @@ def test_case_file__full_penalty_case_archived(staff_for, make_user, tmp_path, p
     assert verify_records() == []
 
 
-def test_case_file__refused_with_a_draft_document(staff_for, make_user, tmp_path):  # noqa: F811
+def test_case_file__refused_with_a_draft_document(staff_for, make_user, tmp_path):
     from liuhen.documents import services as docs
 
     staff = staff_for("dongxihu-culture", code="draft")
@@ -106,7 +106,7 @@ def test_case_file__refused_with_a_draft_document(staff_for, make_user, tmp_path
     assert Event.objects.filter(action="case_file.assembly_refused").exists()
 
 
-def test_case_file__refused_with_an_av_record_not_linked_to_a_stage(staff_for, make_user, tmp_path):  # noqa: F811
+def test_case_file__refused_with_an_av_record_not_linked_to_a_stage(staff_for, make_user, tmp_path):
     staff = staff_for("dongxihu-culture", code="unlinked")
     keeper = _keeper(make_user, staff)
     case = staff.open("penalty")
@@ -117,7 +117,7 @@ def test_case_file__refused_with_an_av_record_not_linked_to_a_stage(staff_for, m
     assert exc.value.code == "av_record_unlinked" and "未关联到执法环节" in exc.value.message
 
 
-def test_case_file__records_keeper_of_another_agency_refused(staff_for, make_user, tmp_path):  # noqa: F811
+def test_case_file__records_keeper_of_another_agency_refused(staff_for, make_user, tmp_path):
     staff = staff_for("dongxihu-culture", code="home")
     other = staff_for("dongxihu-culture", code="other")
     case = _closed_case(staff, tmp_path, av_stage=None)
@@ -136,7 +136,7 @@ def test_case_file__records_keeper_of_another_agency_refused(staff_for, make_use
 
 
 @pytest.mark.clause("arch-case-file-complete")
-def test_case_file__broken_package_not_archivable(staff_for, make_user, tmp_path):  # noqa: F811
+def test_case_file__broken_package_not_archivable(staff_for, make_user, tmp_path):
     staff = staff_for("dongxihu-culture", code="broken")
     keeper = _keeper(make_user, staff)
     case = _closed_case(staff, tmp_path)
@@ -163,7 +163,7 @@ def test_case_file__broken_package_not_archivable(staff_for, make_user, tmp_path
 
 
 @pytest.mark.clause("time-archive-30d")
-def test_archive_reminders__sent_once_per_stage_to_handler_head_and_keeper(staff_for, make_user, tmp_path):  # noqa: F811
+def test_archive_reminders__sent_once_per_stage_to_handler_head_and_keeper(staff_for, make_user, tmp_path):
     from liuhen.archive.reminders import archive_due_for, archive_reminders_send
     from liuhen.core.models import Notification
 
@@ -192,7 +192,7 @@ def test_archive_reminders__sent_once_per_stage_to_handler_head_and_keeper(staff
 
 @pytest.mark.clause("arch-av-evidence-disc")
 def test_case_file__lists_the_written_statement_of_each_verified_evidence_disc(
-    staff_for,  # noqa: F811
+    staff_for,
     make_user,
     tmp_path,
     django_capture_on_commit_callbacks,

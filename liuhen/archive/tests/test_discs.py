@@ -20,13 +20,13 @@ from liuhen.archive import discs
 from liuhen.archive.errors import DiscTooLarge
 from liuhen.archive.models import DiscStatus, EvidenceDisc
 from liuhen.cases.models import TimelineEntry
-from liuhen.cases.tests.conftest import complete_documents, staff_for  # noqa: F401 (fixtures)
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
 from liuhen.ledger.verification import verify_ledger
 from liuhen.media import services as media
 from liuhen.media.tests import mediafiles
 from liuhen.org.rules import Role
+from liuhen.testing.cases import complete_documents
 
 pytestmark = pytest.mark.django_db
 SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin:/bin") or "/usr/bin/python3"
@@ -40,7 +40,7 @@ def _blobs(settings, tmp_path):
 
 
 @pytest.fixture
-def staff(staff_for):  # noqa: F811
+def staff(staff_for):
     return staff_for("national-baseline", code="disc-a")
 
 
@@ -213,7 +213,7 @@ def test_disc_request__refused_for_another_agencys_keeper_an_officer_and_a_recor
     staff,
     case,
     video,
-    staff_for,  # noqa: F811
+    staff_for,
     make_user,
     tmp_path,
 ):

@@ -16,7 +16,6 @@ from liuhen.archive.disposal import disposal_approve, disposal_propose, disposal
 from liuhen.archive.holds import hold_release, hold_set
 from liuhen.archive.models import DisposalItemState, DisposalStatus, Tombstone
 from liuhen.archive.retention_errors import DisposalSelfApproval, RecordHeld, RecordNotExpired
-from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
 from liuhen.core.errors import PermissionDenied
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.blobstore.verification import verify_blobs
@@ -33,7 +32,7 @@ def _blobs(settings, tmp_path):
 
 
 @pytest.fixture
-def staff(staff_for, make_user):  # noqa: F811
+def staff(staff_for, make_user):
     s = staff_for("dongxihu-culture")
     s.keeper = make_user(s.agency, Role.RECORDS_KEEPER)
     s.supervisor = make_user(s.agency, Role.SUPERVISOR)

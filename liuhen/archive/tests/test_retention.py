@@ -15,7 +15,6 @@ from django.utils import timezone
 from liuhen.archive.models import RetentionAssignment
 from liuhen.archive.retention import add_period, current_assignments, history, retention_extend
 from liuhen.archive.retention_errors import RetentionEventUnknown, RetentionWouldShorten
-from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
 from liuhen.core.writeonce import RecordImmutable
 from liuhen.ledger.blobstore.models import Blob, BlobImmutable
 from liuhen.ledger.models import Event
@@ -38,7 +37,7 @@ def ingest(staff, data: bytes = b"clip", name: str = "clip.mp4") -> MediaRecord:
     ("profile_id", "months"), [("dongxihu-culture", 3), ("naiman-culture", 6), ("changzhi-ethnic-religious", 24)]
 )
 @pytest.mark.django_db(transaction=True)
-def test_av_record_gets_its_profiles_minimum_when_stored(staff_for, profile_id, months):  # noqa: F811
+def test_av_record_gets_its_profiles_minimum_when_stored(staff_for, profile_id, months):
     staff = staff_for(profile_id)
     rec = ingest(staff, f"clip {profile_id}".encode())
     (row,) = current_assignments("av_record", rec.pk)
@@ -52,7 +51,7 @@ def test_av_record_gets_its_profiles_minimum_when_stored(staff_for, profile_id, 
 
 
 @pytest.mark.django_db
-def test_assignment_commits_with_the_record_or_not_at_all(staff_for):  # noqa: F811
+def test_assignment_commits_with_the_record_or_not_at_all(staff_for):
     staff = staff_for("dongxihu-culture")
     with pytest.raises(RuntimeError), transaction.atomic():
         ingest(staff, b"rolled back")
@@ -63,7 +62,7 @@ def test_assignment_commits_with_the_record_or_not_at_all(staff_for):  # noqa: F
 
 @pytest.mark.clause("store-av-retention-min")
 @pytest.mark.django_db
-def test_silent_profile_leaves_the_term_open_so_nothing_is_disposed(staff_for):  # noqa: F811
+def test_silent_profile_leaves_the_term_open_so_nothing_is_disposed(staff_for):
     rec = ingest(staff_for("xigang-culture"), b"xigang clip")
     (row,) = current_assignments("av_record", rec.pk)
     assert (row.retention_class, row.keep_until, row.permanent) == ("undetermined", None, False)
@@ -71,7 +70,7 @@ def test_silent_profile_leaves_the_term_open_so_nothing_is_disposed(staff_for): 
 
 @pytest.mark.clause("store-av-permanent-longterm", "integ-no-destroy-within-retention")
 @pytest.mark.django_db
-def test_lengthening_only_grows(staff_for):  # noqa: F811
+def test_lengthening_only_grows(staff_for):
     staff = staff_for("changzhi-ethnic-religious")
     rec = ingest(staff, b"evidence clip")
     (first,) = current_assignments("av_record", rec.pk)
@@ -91,7 +90,7 @@ def test_lengthening_only_grows(staff_for):  # noqa: F811
 
 @pytest.mark.clause("store-av-permanent-longterm")
 @pytest.mark.django_db
-def test_an_event_the_profile_does_not_list_is_refused_without_a_date(staff_for):  # noqa: F811
+def test_an_event_the_profile_does_not_list_is_refused_without_a_date(staff_for):
     staff = staff_for("naiman-culture")
     rec = ingest(staff, b"naiman clip")
     with pytest.raises(RetentionEventUnknown):
@@ -102,7 +101,7 @@ def test_an_event_the_profile_does_not_list_is_refused_without_a_date(staff_for)
 
 @pytest.mark.clause("integ-no-destroy-within-retention")
 @pytest.mark.django_db
-def test_orm_deletion_of_a_retained_record_or_blob_is_refused_and_logged(staff_for):  # noqa: F811
+def test_orm_deletion_of_a_retained_record_or_blob_is_refused_and_logged(staff_for):
     rec = ingest(staff_for("dongxihu-culture"), b"one month old")
     with pytest.raises(RecordImmutable):
         rec.delete()
@@ -120,7 +119,7 @@ def test_orm_deletion_of_a_retained_record_or_blob_is_refused_and_logged(staff_f
 
 @pytest.mark.clause("integ-no-destroy-within-retention")
 @pytest.mark.django_db
-def test_the_blobs_object_lock_follows_a_dated_term(staff_for, monkeypatch):  # noqa: F811
+def test_the_blobs_object_lock_follows_a_dated_term(staff_for, monkeypatch):
     from liuhen.ledger.blobstore.backends import LocalBlobStore
 
     calls = []

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
 from liuhen.ledger.models import Event
 from liuhen.media import services as media
 from liuhen.org.rules import Role
@@ -28,7 +27,7 @@ def _client(user) -> Client:
 
 @pytest.mark.clause("integ-no-destroy-within-retention", "store-av-retention-min")
 @pytest.mark.django_db
-def test_api_shows_the_term_and_refuses_early_disposal_with_a_logged_refusal(staff_for, make_user):  # noqa: F811
+def test_api_shows_the_term_and_refuses_early_disposal_with_a_logged_refusal(staff_for, make_user):
     staff = staff_for("naiman-culture")
     keeper = make_user(staff.agency, Role.RECORDS_KEEPER)
     rec = media.av_record_ingest(actor=staff.officer, stream=b"api clip", filename="a.mp4")
@@ -49,7 +48,7 @@ def test_api_shows_the_term_and_refuses_early_disposal_with_a_logged_refusal(sta
 
 @pytest.mark.clause("integ-no-destroy-within-retention")
 @pytest.mark.django_db
-def test_api_lengthens_and_holds(staff_for, make_user):  # noqa: F811
+def test_api_lengthens_and_holds(staff_for, make_user):
     staff = staff_for("changzhi-ethnic-religious")
     supervisor = make_user(staff.agency, Role.SUPERVISOR)
     rec = media.av_record_ingest(actor=staff.officer, stream=b"api clip 2", filename="b.mp4")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
 from liuhen.ledger.models import Event
 from liuhen.media import services as media
 from liuhen.org.rules import Role
@@ -23,7 +22,7 @@ def _blobs(settings, tmp_path):
 
 @pytest.mark.clause("integ-no-destroy-within-retention")
 @pytest.mark.django_db
-def test_page_shows_the_term_and_refuses_early_disposal_with_a_logged_refusal(staff_for, make_user):  # noqa: F811
+def test_page_shows_the_term_and_refuses_early_disposal_with_a_logged_refusal(staff_for, make_user):
     staff = staff_for("dongxihu-culture")
     keeper = make_user(staff.agency, Role.RECORDS_KEEPER)
     rec = media.av_record_ingest(actor=staff.officer, stream=b"page clip", filename="p.mp4")

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from liuhen.cases import services
 from liuhen.cases.models import Case
-from liuhen.cases.tests.conftest import approve_stage
 from liuhen.ledger.records import verify_records
 from liuhen.ledger.verification import verify_ledger
+from liuhen.testing.cases import approve_stage
 
 
 def _post(client, url: str, body: dict):

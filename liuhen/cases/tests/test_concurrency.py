@@ -11,8 +11,8 @@ from django.db import connections
 from liuhen.cases import services
 from liuhen.cases.errors import ApprovalRefused, StageChanged
 from liuhen.cases.models import Approval, Case, StageVisit
-from liuhen.cases.tests.conftest import complete_documents
 from liuhen.ledger.models import Event
+from liuhen.testing.cases import complete_documents
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from liuhen.cases import services
 from liuhen.cases.models import CaseDeadline, DeadlineStatus
 from liuhen.cases.selectors import case_list, due_for_user, late_count
-from liuhen.cases.tests.conftest import approve_stage, file_case
+from liuhen.testing.cases import approve_stage, file_case
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 

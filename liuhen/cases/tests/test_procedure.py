@@ -11,12 +11,12 @@ from liuhen.cases import services
 from liuhen.cases.errors import ApprovalRefused, CaseForbidden, CaseInvalid, StageChanged, TransitionRefused
 from liuhen.cases.models import Approval, CaseStatus, StageVisit, TimelineEntry
 from liuhen.cases.selectors import available_actions, case_get, cases_visible, current_requirements
-from liuhen.cases.tests.conftest import approve_stage, drive_to_close, file_case
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
 from liuhen.ledger.verification import verify_ledger
 from liuhen.policy.loader import get_profile
 from liuhen.testing.attacker import attacker
+from liuhen.testing.cases import approve_stage, drive_to_close, file_case
 
 PROFILES = ["national-baseline", "dongxihu-culture", "changzhi-ethnic-religious"]
 

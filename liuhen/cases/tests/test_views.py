@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from liuhen.cases import services
 from liuhen.cases.models import Case, CaseDeadline, CaseSource, FilingForm, SourceStatus
-from liuhen.cases.tests.conftest import complete_documents, file_case
 from liuhen.ledger.models import Event
+from liuhen.testing.cases import complete_documents, file_case
 
 FILING_VALUES = {
     "source": "投诉",

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from liuhen.cases.tests.conftest import Staff, make_staff
 from liuhen.devices import services
 from liuhen.devices.models import Device
 from liuhen.org.rules import Role
+from liuhen.testing.cases import Staff, make_staff
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from liuhen.cases.tests.conftest import file_case
 from liuhen.documents.models import Document, DocumentStatus, Signature
 from liuhen.ledger.models import Event
+from liuhen.testing.cases import file_case
 from liuhen.testing.images import signature_png
 
 INTERVIEW = {

@@ -6,15 +6,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
-
 HUGE = "1234567890123456789012345"
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("responds_to", "status"), [("²", 200), ("abc", 200), (HUGE, 200), ("999999999", 404)])
 def test_new_document_page__a_responds_to_that_names_no_document_is_never_a_500(
-    staff_for,  # noqa: F811
+    staff_for,
     responds_to,
     status,
 ):

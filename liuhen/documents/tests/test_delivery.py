@@ -13,7 +13,6 @@ from django.utils import timezone
 from liuhen.cases import services as case_services
 from liuhen.cases.errors import TransitionRefused
 from liuhen.cases.requirements import stage_requirements
-from liuhen.cases.tests.conftest import approve_stage, complete_documents, file_case, make_document, serve_document
 from liuhen.core.clock import TimeInFuture
 from liuhen.documents import delivery, services
 from liuhen.documents.delivery import DeliveryInvalid, DeliveryRefused, ProofFile
@@ -22,6 +21,7 @@ from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
 from liuhen.testing.attacker import attacker
+from liuhen.testing.cases import approve_stage, complete_documents, file_case, make_document, serve_document
 from liuhen.testing.images import signature_png
 
 PDF = b"%PDF-1.4\n% scanned receipt\n%%EOF\n"

@@ -10,9 +10,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from liuhen.cases.tests.conftest import file_case
 from liuhen.documents.tests.test_delivery import PDF, final
 from liuhen.ledger.models import Event
+from liuhen.testing.cases import file_case
 
 
 @pytest.fixture(autouse=True)

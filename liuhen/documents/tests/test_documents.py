@@ -11,13 +11,13 @@ from django.db import connection
 from liuhen.cases import services as case_services
 from liuhen.cases.errors import CaseForbidden
 from liuhen.cases.requirements import stage_requirements
-from liuhen.cases.tests.conftest import file_case, serve_document
 from liuhen.documents import services
 from liuhen.documents.models import DocumentStatus, DocumentVersion
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
 from liuhen.testing.attacker import attacker
+from liuhen.testing.cases import file_case, serve_document
 from liuhen.testing.images import signature_png
 
 

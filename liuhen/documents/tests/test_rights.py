@@ -10,11 +10,11 @@ from django.urls import reverse
 
 from liuhen.cases import services as case_services
 from liuhen.cases.requirements import stage_requirements
-from liuhen.cases.tests.conftest import approve_stage, file_case, make_document, serve_document
 from liuhen.documents import services
 from liuhen.documents.models import Document, DocumentVersion
 from liuhen.documents.services import DocumentInvalid, DocumentRefused
 from liuhen.ledger.records import verify_records
+from liuhen.testing.cases import approve_stage, file_case, make_document, serve_document
 from liuhen.testing.images import signature_png
 
 PNG_SCAN = signature_png(seed=3)

@@ -9,10 +9,10 @@ import base64
 import pytest
 
 from liuhen.cases import services as case_services
-from liuhen.cases.tests.conftest import approve_stage, file_case
 from liuhen.documents import services
 from liuhen.documents.models import Document, DocumentStatus, DocumentVersion, Signature
 from liuhen.ledger.models import Event
+from liuhen.testing.cases import approve_stage, file_case
 from liuhen.testing.images import signature_png
 
 INTERVIEW = {

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from liuhen.cases.tests.conftest import staff_for  # noqa: F401 (fixtures)
 from liuhen.media.tests import mediafiles
 
 
@@ -19,12 +18,12 @@ def _blobs(settings, tmp_path):
 
 
 @pytest.fixture
-def staff(staff_for):  # noqa: F811
+def staff(staff_for):
     return staff_for("national-baseline", code="media-a")
 
 
 @pytest.fixture
-def other_staff(staff_for):  # noqa: F811
+def other_staff(staff_for):
     return staff_for("national-baseline", code="media-b")
 
 

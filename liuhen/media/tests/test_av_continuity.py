@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from liuhen.cases.selectors import current_requirements
-from liuhen.cases.tests.conftest import make_document
 from liuhen.ledger.records import verify_records
 from liuhen.media import capture, deadlines, drift, sessions
 from liuhen.media.av_errors import AvInvalid, AvOffsetBeyondDuration, AvTimesInverted
@@ -17,6 +16,7 @@ from liuhen.media.models import DockingReport
 from liuhen.media.services import docking_report_create
 from liuhen.media.tests.avhelpers import clip
 from liuhen.policy.calendar import WorkingCalendar
+from liuhen.testing.cases import make_document
 
 T0 = dt.datetime(2026, 3, 2, 2, 0, 0, tzinfo=dt.UTC)  # Monday 10:00 in Beijing
 

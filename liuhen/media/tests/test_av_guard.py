@@ -12,13 +12,13 @@ from django.utils import timezone
 from liuhen.cases import services as case_services
 from liuhen.cases.errors import TransitionRefused
 from liuhen.cases.selectors import current_requirements
-from liuhen.cases.tests.conftest import approve_stage, complete_documents, drive_to_close, file_case
 from liuhen.documents import delivery
 from liuhen.documents.tests.test_delivery import final, record
 from liuhen.ledger.records import verify_records
 from liuhen.media import coverage, guards
 from liuhen.media.av_errors import AvForbidden, AvInvalid
 from liuhen.media.tests.avhelpers import clip, empty
+from liuhen.testing.cases import approve_stage, complete_documents, drive_to_close, file_case
 
 T0 = dt.datetime(2026, 3, 2, 2, 0, 0, tzinfo=dt.UTC)
 

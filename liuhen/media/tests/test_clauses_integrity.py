@@ -13,12 +13,12 @@ from django.utils import timezone
 from liuhen.cases import services as case_services
 from liuhen.cases.errors import CaseInvalid
 from liuhen.cases.selectors import current_requirements
-from liuhen.cases.tests.conftest import approve_stage
 from liuhen.devices import services as device_services
 from liuhen.ledger.records import verify_records
 from liuhen.media import capture, coverage, findings, guards, probe
 from liuhen.media.av_errors import AvInvalid
 from liuhen.media.tests.avhelpers import clip
+from liuhen.testing.cases import approve_stage
 
 BJ = dt.timezone(dt.timedelta(hours=8))
 ACT_START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=BJ)

@@ -1,4 +1,4 @@
-"""Case fixtures: an agency under a chosen profile with the people a case needs, and a driver that
+"""Shared test helpers for cases (a pytest plugin: ``staff_for`` is a fixture everywhere): an agency under a chosen profile with the people a case needs, and a driver that
 records whatever approvals a stage's profile asks for and moves the case on."""
 
 from __future__ import annotations
