@@ -5,7 +5,7 @@
 1. Appends through ``ledger.record`` (event + tree nodes + head, batched transactions of BATCH events)
    against plain INSERTs of rows of the same shape into a bare table, same batching. Goal: >= 5,000/s
    on SQLite.
-2. Inclusion proofs through the real ``merkle.inclusion_proof`` + ``services.tree_fetch`` at
+2. Inclusion proofs through the real ``merkle.inclusion_proof`` + ``tree.tree_fetch`` at
    LIUHEN_BENCH_LEDGER_EVENTS (default 1,000,000) events, against a single indexed row fetch.
    Goal: < 5 ms each. The million events are written directly (same rows ``record`` would write,
    built in bulk) because only the proofs are measured there.
@@ -39,7 +39,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from liuhen.ledger import merkle, services  # noqa: E402
+from liuhen.ledger import merkle, services, tree  # noqa: E402
 from liuhen.ledger.models import Event, LedgerHead, TreeNode  # noqa: E402
 
 APPENDS = int(os.environ.get("LIUHEN_BENCH_LEDGER_APPENDS", "20000"))
@@ -108,7 +108,7 @@ def _grow_tree_in_bulk(target: int) -> None:
         events, nodes = [], []
         stop = min(seq + 20000, target)
         for n in range(seq, stop):
-            body = services.canonical_json({"i": n}).decode()
+            body = tree.canonical_json({"i": n}).decode()
             event = Event(
                 seq=n,
                 recorded_at=at + dt.timedelta(microseconds=n),
@@ -121,7 +121,7 @@ def _grow_tree_in_bulk(target: int) -> None:
                 payload=body,
                 payload_hash=hashlib.sha256(body.encode()).hexdigest(),
             )
-            leaf = merkle.leaf_hash(services.entry_bytes(event))
+            leaf = merkle.leaf_hash(tree.entry_bytes(event))
             event.leaf_hash = leaf.hex()
             chain = hashlib.sha256(bytes.fromhex(chain) + leaf).hexdigest()
             event.chain_hash = chain
@@ -141,12 +141,12 @@ def _grow_tree_in_bulk(target: int) -> None:
 
 def bench_proofs() -> None:
     _grow_tree_in_bulk(PROOF_EVENTS)
-    size, root = services.tree_root()
+    size, root = tree.tree_root()
     rng = random.Random(9162)
     picks = [rng.randrange(size) for _ in range(PROOFS)]
     for seq in picks[:20]:  # the proofs are right, not just fast
         leaf = bytes.fromhex(Event.objects.get(seq=seq).leaf_hash)
-        merkle.verify_inclusion(seq, size, leaf, merkle.inclusion_proof(seq, size, services.tree_fetch), root)
+        merkle.verify_inclusion(seq, size, leaf, merkle.inclusion_proof(seq, size, tree.tree_fetch), root)
 
     t0 = time.perf_counter()
     for seq in picks:
@@ -155,12 +155,12 @@ def bench_proofs() -> None:
 
     t0 = time.perf_counter()
     for seq in picks:
-        merkle.inclusion_proof(seq, size, services.tree_fetch)
+        merkle.inclusion_proof(seq, size, tree.tree_fetch)
     proof = (time.perf_counter() - t0) / PROOFS
     goal = "met" if proof < 0.005 else "NOT met"
     print(
         f"ledger inclusion proof ({connection.vendor}) at {size:,} events: {proof * 1000:.2f} ms each "
-        f"({PROOFS} random leaves, {len(merkle.inclusion_proof(picks[0], size, services.tree_fetch))} hashes); "
+        f"({PROOFS} random leaves, {len(merkle.inclusion_proof(picks[0], size, tree.tree_fetch))} hashes); "
         f"baseline single indexed row fetch {fetch * 1000:.3f} ms; ratio {proof / fetch:.1f}x the baseline "
         f"(goal < 5 ms: {goal})"
     )

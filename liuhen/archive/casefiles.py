@@ -62,9 +62,11 @@ from liuhen.core.time import BEIJING
 from liuhen.ledger import signing
 from liuhen.ledger.blobstore.selectors import blob_get, blob_open
 from liuhen.ledger.blobstore.services import blob_put
+from liuhen.ledger.checkpoints import checkpoint_create
 from liuhen.ledger.cosigning import cosigned_note
 from liuhen.ledger.models import Event
-from liuhen.ledger.services import checkpoint_create, proof_bundle, record
+from liuhen.ledger.proofs import proof_bundle
+from liuhen.ledger.services import record
 from liuhen.org.rules import Role
 from liuhen.policy.schema import Profile
 

@@ -397,7 +397,7 @@ def _proofs_for(sha256s: Sequence[str]) -> tuple[dict[str, dict[str, Any]], str,
     from liuhen.ledger import signing
     from liuhen.ledger.cosigning import checkpoint_for_proof, cosigned_note
     from liuhen.ledger.models import Event
-    from liuhen.ledger.services import proof_bundle
+    from liuhen.ledger.proofs import proof_bundle
 
     events = {}
     for sha in sha256s:

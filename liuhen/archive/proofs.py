@@ -1,6 +1,6 @@
 """Ledger inclusion proofs kept with a package or a disc: check one against the package's checkpoint.
 
-A proof (``liuhen-proof/1``, made by ``ledger.services.proof_bundle_export``) shows that the event
+A proof (``liuhen-proof/1``, made by ``ledger.proofs.proof_bundle_export``) shows that the event
 which stored a record is a leaf of the tree the agency signed; it is about *this* record when the
 event names the record's SHA-256 (``blob.stored`` does, in its payload). The same rules as
 ``tools/liuhen_verify_proof.py``, here through ``cryptography`` (fast) rather than pure Python.

@@ -28,7 +28,7 @@ from liuhen.core.people import display_name
 from liuhen.documents.models import Document, DocumentKind, DocumentStatus, DocumentVersion, Signature
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.blobstore.services import blob_put
-from liuhen.ledger.services import canonical_json
+from liuhen.ledger.tree import canonical_json
 from liuhen.policy.schema import SIGNERS, DocumentType, Profile
 
 # Signer roles whose "signature" is the authenticated act of the person (finalising officer, approver).

@@ -23,7 +23,7 @@ from liuhen.core import roles
 from liuhen.core.api import ErrorOut
 from liuhen.core.errors import NotFound, PermissionDenied
 from liuhen.core.inputs import Count, Id
-from liuhen.ledger import cosigning, selectors, services, signing
+from liuhen.ledger import cosigning, integrity, proofs, selectors, signing
 
 router = Router(tags=["账本"])
 
@@ -145,7 +145,7 @@ def public_key(request: HttpRequest) -> Any:
 @router.get("/events/{seq}/proof", response={200: ProofBundleOut, **ERRORS}, summary="事件存在性证明包")
 def event_proof(request: HttpRequest, seq: Count) -> Any:
     # The service looks the event up first: another agency's (or none) is 404 for everyone, then 403.
-    return services.proof_bundle_export(actor=request.auth, seq=seq)  # type: ignore[attr-defined]
+    return proofs.proof_bundle_export(actor=request.auth, seq=seq)  # type: ignore[attr-defined]
 
 
 class VerifyIn(Schema):
@@ -180,7 +180,7 @@ class ReportOut(Schema):
 @router.post("/verifications", response={202: VerifyQueuedOut, **ERRORS}, summary="发起完整性核验")
 def verification_start(request: HttpRequest, body: VerifyIn) -> Any:
     user = _require(request)
-    task_result = services.integrity_verify_enqueue(actor=user, sample=body.sample, with_sm3=body.sm3)
+    task_result = integrity.integrity_verify_enqueue(actor=user, sample=body.sample, with_sm3=body.sm3)
     return Status(
         202,
         {

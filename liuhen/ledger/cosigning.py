@@ -34,8 +34,11 @@ from django.utils import timezone
 
 from liuhen.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from liuhen.ledger import merkle, signing
+from liuhen.ledger.checkpoints import checkpoint_create
 from liuhen.ledger.findings import Finding
 from liuhen.ledger.models import Checkpoint, Cosignature, Event
+from liuhen.ledger.services import record
+from liuhen.ledger.tree import tree_fetch
 
 ACTION = "ledger.checkpoint_cosigned"
 OBJECT_TYPE = "cosignature"
@@ -280,8 +283,6 @@ def cosigned_note(cp: Checkpoint) -> str:
 def checkpoint_for_proof(*, min_size: int) -> Checkpoint:
     """The checkpoint to prove events below ``min_size`` against: the newest one a quorum of witnesses
     co-signed, when there is one that covers them; otherwise the newest (signed now if need be)."""
-    from liuhen.ledger.services import checkpoint_create
-
     config = configured()
     if config.quorum:
         candidates = (
@@ -305,8 +306,6 @@ def checkpoint_for_proof(*, min_size: int) -> Checkpoint:
 
 def consistency_between(*, old_size: int, size: int) -> list[bytes]:
     """RFC 9162 consistency proof from ``old_size`` to ``size``, both within the latest checkpoint."""
-    from liuhen.ledger.services import tree_fetch
-
     latest = Checkpoint.objects.order_by("-size", "-id").first()
     if latest is None:
         raise WitnessCheckpointNotFound("尚未签署检查点")
@@ -400,8 +399,6 @@ def cosignature_record(
 def _store(
     cp: Checkpoint, witness: Witness, parsed: signing.CosignatureLine, now: dt.datetime
 ) -> tuple[Cosignature, bool]:
-    from liuhen.ledger.services import record
-
     key = {"checkpoint": cp, "witness": witness.name, "key_id": witness.key_id}
     with transaction.atomic():
         existing = Cosignature.objects.filter(**key).first()

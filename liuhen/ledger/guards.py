@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
+from liuhen.ledger import records
+
 APPEND_ONLY_TABLES = (
     "ledger_event",
     "ledger_treenode",
@@ -143,8 +145,6 @@ class RowGuard:
 
 
 def row_guards() -> list[RowGuard]:
-    from liuhen.ledger import records
-
     guards_: list[RowGuard] = []
     for spec in records.registered():
         model = spec.model_class()

@@ -12,23 +12,30 @@ Chinese report for people and as JSON for programs. ``integrity_verify`` runs it
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from liuhen.core.errors import DomainError
-from liuhen.ledger import guards, services
+from liuhen.ledger import guards, replication
 from liuhen.ledger.blobstore.verification import verify_blobs
 from liuhen.ledger.cosigning import verify_cosignatures
 from liuhen.ledger.findings import Finding
 from liuhen.ledger.models import VerificationReport
+from liuhen.ledger.proofs import require_auditor
 from liuhen.ledger.records import verify_records
+from liuhen.ledger.services import record
 from liuhen.ledger.verification import verify_ledger
+
+log = logging.getLogger(__name__)
 
 REPORT_FORMAT = "liuhen-verify/1"
 
@@ -120,8 +127,6 @@ class IntegrityResult:
 
 
 def _replica_findings(replica: str, stats: dict[str, Any]) -> list[Finding]:
-    from liuhen.ledger import replication
-
     replica_stats: dict[str, Any] = {}
     found = replication.verify_replica(target=replica, stats=replica_stats)
     stats["replica"] = replica_stats
@@ -148,7 +153,7 @@ def _guarded(name: str, check: Callable[[], list[Finding]]) -> list[Finding]:
         with transaction.atomic():  # a savepoint: a failed query must not abort the checks after it
             return check()
     except Exception as exc:
-        services.log.exception("verify: the %s check could not finish", name)
+        log.exception("verify: the %s check could not finish", name)
         return [
             Finding(
                 "verify_check_failed",
@@ -163,8 +168,6 @@ def _guarded(name: str, check: Callable[[], list[Finding]]) -> list[Finding]:
 
 def verify_guards() -> list[Finding]:
     """Every append-only and write-once table still has its triggers (someone may have dropped them)."""
-    from django.db import connection
-
     return [
         Finding(
             "guard_missing",
@@ -221,10 +224,64 @@ def integrity_verify(
     result = verify_all(sample=sample, with_sm3=with_sm3, replica=replica)
     stats = dict(result.stats, seconds=round(result.seconds, 3), sample=sample, replica=replica)
     try:
-        report = services.verification_report_save(
-            findings=result.findings, summary=result.summary(), stats=stats, actor=actor
-        )
+        report = verification_report_save(findings=result.findings, summary=result.summary(), stats=stats, actor=actor)
     except Exception:  # a broken ledger must not hide the findings about it
-        services.log.exception("verification report could not be saved")
+        log.exception("verification report could not be saved")
         return result, None
     return result, report
+
+
+def verification_report_save(
+    *,
+    findings: list[Finding],
+    summary: str,
+    stats: Mapping[str, Any] | None = None,
+    actor: Any = None,
+) -> VerificationReport:
+    """Keep one ``verify`` run's outcome for the audit page, and leave a trace of the run."""
+    with transaction.atomic():
+        report = VerificationReport.objects.create(
+            created_at=timezone.now(),
+            ok=not findings,
+            summary=summary,
+            findings=[f.as_dict() for f in findings],
+            stats=dict(stats or {}),
+        )
+        record(
+            actor=actor,
+            action="ledger.verified",
+            obj_type="verification_report",
+            obj_id=report.pk,
+            payload={"ok": report.ok, "findings": len(findings)},
+        )
+    return report
+
+
+@task()
+def integrity_verify_task(
+    *, actor_id: int | None = None, sample: float | None = None, with_sm3: bool = False
+) -> int | None:
+    """``integrity_verify`` in the worker, for a run asked for on the page or the API."""
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    _, report = integrity_verify(actor=actor, sample=sample, with_sm3=with_sm3)
+    return report.pk if report else None
+
+
+def integrity_verify_enqueue(*, actor: Any, sample: float | None = None, with_sm3: bool = False) -> Any:
+    """Queue a verification run for the worker (the page and the API never hash terabytes in a request).
+
+    Leaves a ``ledger.verify_requested`` event naming who asked. Returns the task result handle.
+    """
+    require_auditor(actor)
+    if sample is not None and not 0 < sample <= 1:
+        raise VerifyArgumentInvalid("抽样比例必须大于 0 且不超过 1（例如 0.05 表示 5%）", sample=sample)
+    with transaction.atomic():
+        result = integrity_verify_task.enqueue(actor_id=actor.pk, sample=sample, with_sm3=with_sm3)
+        record(
+            actor=actor,
+            action="ledger.verify_requested",
+            obj_type="task",
+            obj_id=result.id,
+            payload={"sample": sample, "sm3": with_sm3},
+        )
+    return result

@@ -23,6 +23,7 @@ from django.conf import settings
 from liuhen.core.errors import DomainError
 from liuhen.ledger.blobstore.backends.base import BlobStore
 from liuhen.ledger.blobstore.backends.local import LocalBlobStore, _fsync_dir
+from liuhen.ledger.blobstore.backends.s3 import S3BlobStore
 
 S3_SCHEME = "s3://"
 
@@ -159,8 +160,6 @@ class S3Target:
     """A bucket (and key prefix) on any S3-compatible store, reached with the LIUHEN_S3_* settings."""
 
     def __init__(self, bucket: str, prefix: str) -> None:
-        from liuhen.ledger.blobstore.backends.s3 import S3BlobStore
-
         self.bucket = bucket
         self.prefix = prefix
         self.label = f"{S3_SCHEME}{bucket}/{prefix}"

@@ -32,7 +32,7 @@ from typing import IO, Any
 
 from django.db import DatabaseError, connection, transaction
 
-from liuhen.ledger import merkle, services, signing, snapshots
+from liuhen.ledger import checkpoints, merkle, services, signing, snapshots, tree
 from liuhen.ledger.blobstore.backends import get_store, is_key
 from liuhen.ledger.blobstore.errors import BlobNotFound
 from liuhen.ledger.blobstore.models import Blob
@@ -140,7 +140,7 @@ def _replay_line(raw: bytes, position: int, r: _ReplicaLedger, findings: list[Fi
     try:
         row = json.loads(raw)
         event = _event_from_row(row)
-        entry = services.entry_bytes(event)
+        entry = tree.entry_bytes(event)
     except (ValueError, KeyError, TypeError) as exc:
         findings.append(
             Finding("replica_event_edited", f"副本账本事件 #{position} 无法解析", item, {"reason": str(exc)})
@@ -420,7 +420,7 @@ def _check_against_primary(r: _ReplicaLedger, findings: list[Finding], stats: di
         return
     if r.size:
         try:
-            primary_root = merkle.root(r.size, services.tree_fetch)
+            primary_root = merkle.root(r.size, tree.tree_fetch)
         except merkle.ProofError:
             primary_root = None
         if primary_root is not None and primary_root != r.frontier.root():
@@ -588,7 +588,7 @@ def replicate(*, target: str, actor: Any = None) -> dict[str, Any]:
         raise ReplicationError(
             "副本中的公钥与本系统的签名公钥不同：该位置保存的是另一部署的副本", code="replica_key_mismatch"
         )
-    services.checkpoint_create()  # the replica then carries a signed root of everything it holds
+    checkpoints.checkpoint_create()  # the replica then carries a signed root of everything it holds
     start, last_chain = _replica_size(replica)
     stats: dict[str, Any] = {"target": replica.label, "blobs_copied": 0, "blob_bytes_copied": 0}
     with tempfile.TemporaryDirectory(prefix="liuhen-replicate-") as tmp:
@@ -663,7 +663,7 @@ def _require_empty_database() -> None:
 
 
 def _restore_witness(notes: list[tuple[int, bytes, str]], size: int) -> int:
-    path = services.witness_path()
+    path = checkpoints.witness_path()
     known: set[str] = set()
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -769,5 +769,5 @@ def restore(*, source: str, actor: Any = None) -> dict[str, Any]:
                 payload=result_stats,
             )
     result_stats["witness_lines_added"] = _restore_witness(r.checkpoints, size)
-    services.checkpoint_create()
+    checkpoints.checkpoint_create()
     return result_stats

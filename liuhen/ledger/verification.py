@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from liuhen.ledger import merkle, signing
+from liuhen.ledger.checkpoints import witness_path
 from liuhen.ledger.findings import Finding
 from liuhen.ledger.models import Checkpoint, Event, LedgerHead, TreeNode
-from liuhen.ledger.services import entry_bytes, tree_fetch, witness_path
+from liuhen.ledger.tree import entry_bytes, tree_fetch
 
 CHUNK = 5000
 

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from liuhen.core.errors import DomainError
-from liuhen.ledger import cosigning, selectors, services
+from liuhen.ledger import cosigning, integrity, selectors, services
 from liuhen.ledger.actions import ACTIONS
 
 PAGE_SIZE = 50
@@ -99,7 +99,7 @@ def checkpoint_sign(request: HttpRequest) -> HttpResponse:
     if not selectors.can_read_trail(request.user):
         raise PermissionDenied("只有安全审计员可以签署检查点")
     try:
-        cp = services.checkpoint_create(actor=request.user)
+        cp = services.checkpoint_sign(actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -117,7 +117,7 @@ def verify_start(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("只有安全审计员可以发起完整性核验")
     sample = None if request.POST.get("scope") == "full" else DAILY_SAMPLE
     try:
-        services.integrity_verify_enqueue(actor=request.user, sample=sample)
+        integrity.integrity_verify_enqueue(actor=request.user, sample=sample)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

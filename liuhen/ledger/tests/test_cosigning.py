@@ -10,7 +10,7 @@ import json
 import pytest
 from django.db import connection
 
-from liuhen.ledger import cosigning, guards, merkle, services, signing
+from liuhen.ledger import checkpoints, cosigning, guards, merkle, proofs, signing
 from liuhen.ledger.integrity import section_of, verify_all
 from liuhen.ledger.models import Checkpoint, Cosignature, Event
 from liuhen.ledger.tests.witnessing import TestWitness, configure
@@ -22,7 +22,7 @@ WITNESS = "/api/ledger/witness"
 @pytest.fixture
 def cp(append):
     append(7)
-    return services.checkpoint_create()
+    return checkpoints.checkpoint_create()
 
 
 def _post(client, checkpoint: str, line: str):
@@ -65,9 +65,9 @@ def test_witness_and_server_agree_on_the_cosignature_format(cp, witnesses):
 
 def test_witness_endpoints__checkpoint_and_consistency_without_login(client, append):
     append(5)
-    first = services.checkpoint_create()
+    first = checkpoints.checkpoint_create()
     append(6)
-    latest = services.checkpoint_create()
+    latest = checkpoints.checkpoint_create()
     r = client.get(f"{WITNESS}/checkpoint")
     assert r.status_code == 200
     body = r.json()
@@ -216,19 +216,19 @@ def test_audit_page__says_when_no_witness_is_configured_or_the_configuration_is_
 @pytest.mark.clause("integ-audit-trail-traceability")
 def test_proof_bundle__carries_the_cosignatures_of_the_newest_witnessed_checkpoint(append, witnesses, auditor):
     events = append(4, agency_id=auditor.agency_id)
-    witnessed = services.checkpoint_create()
+    witnessed = checkpoints.checkpoint_create()
     for w in witnesses:
         cosigning.cosignature_record(checkpoint=witnessed.note, cosignature=w.cosign(witnessed))
     append(3)
-    services.checkpoint_create()  # newer, not yet witnessed
-    bundle = services.proof_bundle_export(actor=auditor, seq=events[1].seq)
+    checkpoints.checkpoint_create()  # newer, not yet witnessed
+    bundle = proofs.proof_bundle_export(actor=auditor, seq=events[1].seq)
     assert bundle["tree_size"] == witnessed.size  # the witnessed one, not the newest
     assert bundle["checkpoint"].startswith(witnessed.note)
     lines = bundle["checkpoint"][len(witnessed.note) :].splitlines()
     assert sorted(lines) == sorted(c.line for c in Cosignature.objects.all())
     signing.open_checkpoint(bundle["checkpoint"], [signing.deployment_verifier()])  # still a valid note
     later = append(1, agency_id=auditor.agency_id)[0]  # not covered by the witnessed checkpoint
-    fresh = services.proof_bundle_export(actor=auditor, seq=later.seq)
+    fresh = proofs.proof_bundle_export(actor=auditor, seq=later.seq)
     assert fresh["tree_size"] > later.seq and fresh["checkpoint"] == Checkpoint.objects.order_by("-size").first().note
 
 

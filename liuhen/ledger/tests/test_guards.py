@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from liuhen.ledger import guards, services
+from liuhen.ledger import checkpoints, guards, integrity
 from liuhen.ledger.models import Checkpoint, Cosignature, Event, LedgerHead, TreeNode, VerificationReport
 
 
@@ -14,9 +14,9 @@ def filled(append, witnesses):
     from liuhen.ledger.cosigning import cosignature_record
 
     append(5)
-    cp = services.checkpoint_create()
+    cp = checkpoints.checkpoint_create()
     cosignature_record(checkpoint=cp.note, cosignature=witnesses[0].cosign(cp))
-    services.verification_report_save(findings=[], summary="ok")
+    integrity.verification_report_save(findings=[], summary="ok")
     return Event.objects.order_by("seq").first()
 
 

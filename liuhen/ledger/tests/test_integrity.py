@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from liuhen.ledger import guards, services
+from liuhen.ledger import checkpoints, guards, services
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.blobstore.services import blob_put
 from liuhen.ledger.integrity import verify_all
@@ -59,7 +59,7 @@ def deployment(db, blob_settings, append, django_capture_on_commit_callbacks):
     blobs = [blob_put(actor="采集站", stream=f"原始文件 {i}".encode() * 1000) for i in range(3)]
     append(4)
     with django_capture_on_commit_callbacks(execute=True):
-        services.checkpoint_create()
+        checkpoints.checkpoint_create()
     return blobs
 
 

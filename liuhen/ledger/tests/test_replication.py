@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
-from liuhen.ledger import replication, services
+from liuhen.ledger import checkpoints, replication, services, tree
 from liuhen.ledger.blobstore import backends
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.blobstore.backends.local import LocalBlobStore
@@ -137,7 +137,7 @@ def test_verify_replica__rewritten_hashes_still_fail_the_signed_checkpoint(db, a
     row = json.loads(lines[-1])
     row["object_id"] = "999"
     event = replication._event_from_row(row)
-    row["leaf_hash"] = services.leaf_hash(services.entry_bytes(event))
+    row["leaf_hash"] = tree.leaf_hash(tree.entry_bytes(event))
     lines[-1] = json.dumps(row, ensure_ascii=False)
     segment.chmod(0o644)
     segment.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -179,7 +179,7 @@ def test_verify_replica__behind_the_primary_checkpoint(db, append, replica_dir):
     append(2)
     replicate(target=str(replica_dir))
     append(3)
-    services.checkpoint_create()
+    checkpoints.checkpoint_create()
     findings = verify_replica(target=str(replica_dir))
     assert [(f.code, f.detail["events_behind"]) for f in findings] == [("replica_behind", 3)]
 
@@ -276,8 +276,8 @@ def test_restore_drill__destroy_the_primary_restore_from_the_replica_and_verify(
     settings, ledger_data_dir, primary_store, replica_dir
 ):
     keys = _small_deployment()
-    services.checkpoint_create()
-    head_before = services.tree_root()
+    checkpoints.checkpoint_create()
+    head_before = tree.tree_root()
     leaves_before = list(Event.objects.order_by("seq").values_list("leaf_hash", flat=True))
     before = _counts()
     replicate(target=str(replica_dir))
@@ -301,7 +301,7 @@ def test_restore_drill__destroy_the_primary_restore_from_the_replica_and_verify(
         after.pop(label), before.pop(label)
     assert after == before
     assert list(Event.objects.order_by("seq").values_list("leaf_hash", flat=True))[:-1] == leaves_before
-    assert services.tree_root(head_before[0]) == head_before
+    assert tree.tree_root(head_before[0]) == head_before
     store = get_store()
     assert all(store.exists(k) for k in keys)
     from liuhen.org.models import User
@@ -314,7 +314,7 @@ def test_restore_drill__destroy_the_primary_restore_from_the_replica_and_verify(
     assert verify_blobs() == []
     assert verify_records() == []
     # The witness file is back: every checkpoint the replica carried, and the one signed after restoring.
-    witness = services.witness_path().read_text(encoding="utf-8").splitlines()
+    witness = checkpoints.witness_path().read_text(encoding="utf-8").splitlines()
     assert len(witness) == Checkpoint.objects.count()
     assert verify_replica(target=str(replica_dir)) == []
 

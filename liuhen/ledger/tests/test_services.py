@@ -7,7 +7,7 @@ import json
 import pytest
 from django.db import transaction
 
-from liuhen.ledger import merkle, services, signing
+from liuhen.ledger import checkpoints, merkle, proofs, services, signing, tree
 from liuhen.ledger.models import Checkpoint, Event, LedgerHead, TreeNode
 
 
@@ -44,26 +44,26 @@ def test_record__stores_every_complete_subtree_and_the_head_root(append):
     stored = {(n.level, n.index): bytes.fromhex(n.hash) for n in TreeNode.objects.all()}
     assert len(stored) == 13 - (13).bit_count()
     assert stored == want(stored.keys())
-    size, root = services.tree_root()
+    size, root = tree.tree_root()
     assert size == 13
-    assert root == merkle.root(13, want) == merkle.root(13, services.tree_fetch)
+    assert root == merkle.root(13, want) == merkle.root(13, tree.tree_fetch)
 
 
 def test_tree_fetch__proofs_from_the_database_verify(append):
     append(21)
     leaves = _leaves()
-    _, root = services.tree_root()
+    _, root = tree.tree_root()
     for i in (0, 7, 20):
-        merkle.verify_inclusion(i, 21, leaves[i], merkle.inclusion_proof(i, 21, services.tree_fetch), root)
-    proof = merkle.consistency_proof(6, 21, services.tree_fetch)
-    merkle.verify_consistency(6, 21, services.tree_root(6)[1], root, proof)
+        merkle.verify_inclusion(i, 21, leaves[i], merkle.inclusion_proof(i, 21, tree.tree_fetch), root)
+    proof = merkle.consistency_proof(6, 21, tree.tree_fetch)
+    merkle.verify_consistency(6, 21, tree.tree_root(6)[1], root, proof)
 
 
 def test_checkpoint_create__signs_a_c2sp_note_with_the_deployment_key(append, ledger_data_dir):
     append(5)
-    cp = services.checkpoint_create()
+    cp = checkpoints.checkpoint_create()
     body, sig = cp.note.split("\n\n")
-    assert body.split("\n") == [signing.origin(), "5", services.tree_root()[1] and body.split("\n")[2]]
+    assert body.split("\n") == [signing.origin(), "5", tree.tree_root()[1] and body.split("\n")[2]]
     assert sig.startswith("\u2014 liuhen.local/ledger ")
     opened = signing.open_checkpoint(cp.note, [signing.deployment_verifier()])
     assert (opened.size, opened.root.hex()) == (5, cp.root_hash)
@@ -73,10 +73,10 @@ def test_checkpoint_create__signs_a_c2sp_note_with_the_deployment_key(append, le
 
 
 def test_checkpoint_create__returns_the_last_one_when_nothing_was_appended(append):
-    assert services.checkpoint_create() is None  # empty ledger
+    assert checkpoints.checkpoint_create() is None  # empty ledger
     append(2)
-    first = services.checkpoint_create()
-    assert services.checkpoint_create() == first
+    first = checkpoints.checkpoint_create()
+    assert checkpoints.checkpoint_create() == first
     assert Checkpoint.objects.count() == 1
 
 
@@ -86,13 +86,13 @@ def test_checkpoint_create__refuses_a_tree_that_does_not_extend_the_last_checkpo
     from liuhen.ledger import guards
 
     append(6)
-    services.checkpoint_create()
+    checkpoints.checkpoint_create()
     append(3)
     guards.drop(connection)
     TreeNode.objects.filter(level=2, index=0).update(hash="00" * 32)  # history below the checkpoint rewritten
     guards.create(connection)
     with pytest.raises(services.LedgerError) as err:
-        services.checkpoint_create()
+        checkpoints.checkpoint_create()
     assert err.value.code == "ledger_inconsistent"
     assert Checkpoint.objects.count() == 1
 
@@ -100,8 +100,8 @@ def test_checkpoint_create__refuses_a_tree_that_does_not_extend_the_last_checkpo
 def test_checkpoint_create__witness_file_gets_a_copy_after_commit(append, django_capture_on_commit_callbacks):
     append(4)
     with django_capture_on_commit_callbacks(execute=True):
-        cp = services.checkpoint_create()
-    lines = services.witness_path().read_text().splitlines()
+        cp = checkpoints.checkpoint_create()
+    lines = checkpoints.witness_path().read_text().splitlines()
     assert [json.loads(line) for line in lines] == [{"size": 4, "root": cp.root_hash, "note": cp.note}]
 
 
@@ -112,14 +112,14 @@ def test_record__queues_a_checkpoint_every_n_events(append, settings, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         append(1)
     delayed = DBTaskResult.objects.get()
-    assert delayed.task_path == "liuhen.ledger.tasks.checkpoint_create_task" and delayed.run_after is not None
+    assert delayed.task_path == "liuhen.ledger.checkpoints.checkpoint_create_task" and delayed.run_after is not None
     with django_capture_on_commit_callbacks(execute=True):
         append(3)  # pending reaches 4
     assert DBTaskResult.objects.count() == 2
 
 
 def test_checkpoint_task__signs(append):
-    from liuhen.ledger.tasks import checkpoint_create_task
+    from liuhen.ledger.checkpoints import checkpoint_create_task
 
     append(3)
     assert checkpoint_create_task.call() == 3
@@ -133,15 +133,15 @@ def test_checkpoint_due__by_count_and_by_time(append, settings):
 
     settings.LIUHEN_CHECKPOINT_EVERY_EVENTS = 10
     settings.LIUHEN_CHECKPOINT_EVERY_MINUTES = 5
-    assert not services.checkpoint_due()
+    assert not checkpoints.checkpoint_due()
     append(2)
-    assert services.checkpoint_due()  # never signed
-    services.checkpoint_create()
+    assert checkpoints.checkpoint_due()  # never signed
+    checkpoints.checkpoint_create()
     append(2)
-    assert not services.checkpoint_due()
-    assert services.checkpoint_due(now=timezone.now() + dt.timedelta(minutes=6))
+    assert not checkpoints.checkpoint_due()
+    assert checkpoints.checkpoint_due(now=timezone.now() + dt.timedelta(minutes=6))
     append(8)
-    assert services.checkpoint_due()
+    assert checkpoints.checkpoint_due()
 
 
 def test_proof_bundle_export__only_for_auditors_and_own_agency(append, make_agency, make_user):
@@ -151,14 +151,14 @@ def test_proof_bundle_export__only_for_auditors_and_own_agency(append, make_agen
     agency, other = make_agency("a1"), make_agency("a2")
     auditor = make_user(agency, Role.AUDIT_ADMIN)
     officer = make_user(agency, Role.OFFICER)
-    base = services._head().size
+    base = tree.head().size
     append(3, agency_id=agency.pk)
     append(1, agency_id=other.pk)
     with pytest.raises(PermissionDenied):
-        services.proof_bundle_export(actor=officer, seq=base)
+        proofs.proof_bundle_export(actor=officer, seq=base)
     with pytest.raises(NotFound):
-        services.proof_bundle_export(actor=auditor, seq=base + 3)
-    bundle = services.proof_bundle_export(actor=auditor, seq=base + 1)
+        proofs.proof_bundle_export(actor=auditor, seq=base + 3)
+    bundle = proofs.proof_bundle_export(actor=auditor, seq=base + 1)
     assert bundle["tree_size"] == base + 4 and bundle["leaf_index"] == base + 1
     assert Event.objects.filter(action="ledger.proof_exported", object_id=str(base + 1)).exists()
 
@@ -173,14 +173,14 @@ def test_migration_builds_the_tree_for_events_recorded_before_it(append):
 
     migration = importlib.import_module("liuhen.ledger.migrations.0003_rebuild_tree_and_guards")
     append(11)
-    want = services.tree_root()
+    want = tree.tree_root()
     nodes = dict(TreeNode.objects.values_list("pk", "hash"))
     guards.drop(connection)
     TreeNode.objects.all().delete()
     LedgerHead.objects.filter(pk=1).update(frontier="")
     migration.rebuild_tree(apps, None)
     guards.create(connection)
-    assert services.tree_root() == want
+    assert tree.tree_root() == want
     assert dict(TreeNode.objects.values_list("pk", "hash")) == nodes
 
 

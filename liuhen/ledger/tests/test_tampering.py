@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from liuhen.core.writeonce import WriteOnce
-from liuhen.ledger import guards, merkle, records, services, signing
+from liuhen.ledger import checkpoints, guards, merkle, records, services, signing, tree
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.blobstore.models import Blob
 from liuhen.ledger.blobstore.services import blob_put
@@ -38,10 +38,10 @@ def deployment(db, settings, tmp_path, append, django_capture_on_commit_callback
     blobs = [blob_put(actor="采集站", stream=f"原始文件 {i}".encode() * 500) for i in range(3)]
     append(5)
     with django_capture_on_commit_callbacks(execute=True):
-        services.checkpoint_create()
+        checkpoints.checkpoint_create()
     append(15)
     with django_capture_on_commit_callbacks(execute=True):
-        services.checkpoint_create()
+        checkpoints.checkpoint_create()
     return blobs
 
 
@@ -124,7 +124,7 @@ def _older_database(blobs):
 
 
 def _foreign_checkpoint(blobs):
-    size, root = services.tree_root()
+    size, root = tree.tree_root()
     note = signing.sign_note(signing.checkpoint_body(signing.origin(), size, root), key=Ed25519PrivateKey.generate())
     Checkpoint.objects.create(size=size, root_hash=root.hex(), note=note, key_id="", created_at=timezone.now())
     return {("checkpoint_unknown_key", f"checkpoint:size={size}")}

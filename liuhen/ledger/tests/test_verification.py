@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import connection
 from django.utils import timezone
 
-from liuhen.ledger import guards, merkle, services, signing
+from liuhen.ledger import checkpoints, guards, integrity, merkle, signing, tree
 from liuhen.ledger.models import Checkpoint, Event, LedgerHead, TreeNode
 from liuhen.ledger.verification import verify_ledger
 
@@ -35,10 +35,10 @@ def ledger(append, django_capture_on_commit_callbacks):
     """12 events with checkpoints at 5 and 12 (also in the witness file)."""
     append(5)
     with django_capture_on_commit_callbacks(execute=True):
-        services.checkpoint_create()
+        checkpoints.checkpoint_create()
     append(7)
     with django_capture_on_commit_callbacks(execute=True):
-        services.checkpoint_create()
+        checkpoints.checkpoint_create()
     return 12
 
 
@@ -60,7 +60,7 @@ def test_edited_row_with_recomputed_hashes_is_caught_by_the_tree_and_checkpoints
     event = Event.objects.get(seq=3)
     event.object_id = "999"
     with attacker():
-        Event.objects.filter(seq=3).update(object_id="999", leaf_hash=services.leaf_hash(services.entry_bytes(event)))
+        Event.objects.filter(seq=3).update(object_id="999", leaf_hash=tree.leaf_hash(tree.entry_bytes(event)))
     found = _found(verify_ledger())
     assert ("ledger_row_edited", "event:#3") not in found
     assert ("checkpoint_root_mismatch", "checkpoint:size=5") in found
@@ -120,10 +120,10 @@ def test_database_restored_from_an_older_copy_is_named_by_the_witness_file(ledge
     found = verify_ledger()
     assert _found(found) == {("ledger_behind_checkpoint", "witness:size=12")}
     # ... and a checkpoint kept by an auditor or a replica names it too
-    note = services.witness_path().read_text().splitlines()[-1]
+    note = checkpoints.witness_path().read_text().splitlines()[-1]
     import json
 
-    services.witness_path().unlink()
+    checkpoints.witness_path().unlink()
     assert _found(verify_ledger(known_checkpoints=[json.loads(note)["note"]])) == {
         ("ledger_behind_checkpoint", "known:size=12")
     }
@@ -142,7 +142,7 @@ def test_two_checkpoints_of_one_size_with_different_roots_are_named(ledger):
 
 
 def test_checkpoint_signed_by_another_key_is_named(ledger):
-    _forge(12, services.tree_root()[1], key=Ed25519PrivateKey.generate())
+    _forge(12, tree.tree_root()[1], key=Ed25519PrivateKey.generate())
     found = _found(verify_ledger())
     assert found == {("checkpoint_unknown_key", "checkpoint:size=12")}
 
@@ -173,6 +173,6 @@ def test_verification_report_save_keeps_findings_and_leaves_a_trace(ledger):
     with attacker():
         Event.objects.filter(seq=3).update(object_id="999")
     findings = verify_ledger()
-    report = services.verification_report_save(findings=findings, summary="发现问题", stats={"events": 12})
+    report = integrity.verification_report_save(findings=findings, summary="发现问题", stats={"events": 12})
     assert not report.ok and report.findings[0]["code"] == findings[0].code
     assert Event.objects.filter(action="ledger.verified", object_id=str(report.pk)).exists()

@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from liuhen.ledger import services, signing
+from liuhen.ledger import proofs, signing, tree
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "liuhen_verify_proof.py"
 _spec = importlib.util.spec_from_file_location("liuhen_verify_proof", TOOL)
@@ -93,8 +93,8 @@ def bundle_file(append, tmp_path, make_agency, make_user):
     agency = make_agency("proof")
     auditor = make_user(agency, Role.AUDIT_ADMIN)
     append(9, agency_id=agency.pk)
-    seq = services._head().size - 4
-    bundle = services.proof_bundle_export(actor=auditor, seq=seq)
+    seq = tree.head().size - 4
+    bundle = proofs.proof_bundle_export(actor=auditor, seq=seq)
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(bundle, ensure_ascii=False))
     return path, bundle

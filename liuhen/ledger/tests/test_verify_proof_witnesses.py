@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from liuhen.ledger import cosigning, services, signing
+from liuhen.ledger import checkpoints, cosigning, proofs, signing
 from liuhen.ledger.tests.witnessing import TestWitness
 
 TOOLS = Path(__file__).resolve().parents[3] / "tools"
@@ -40,10 +40,10 @@ def cosigned(append, witnesses, make_agency, make_user):
 
     auditor = make_user(make_agency("proof-w"), Role.AUDIT_ADMIN)
     events = append(6, agency_id=auditor.agency_id)
-    cp = services.checkpoint_create()
+    cp = checkpoints.checkpoint_create()
     for w in witnesses:
         cosigning.cosignature_record(checkpoint=cp.note, cosignature=w.cosign(cp))
-    return services.proof_bundle_export(actor=auditor, seq=events[2].seq)
+    return proofs.proof_bundle_export(actor=auditor, seq=events[2].seq)
 
 
 def _write(tmp_path: Path, bundle: dict) -> str:
@@ -123,7 +123,7 @@ def test_verify_disc__checks_the_witnesses_of_the_disc_checkpoint(append, witnes
     data = b"\x00\x01 evidence bytes"
     sha = _stored(data, settings, tmp_path)
     append(2)
-    cp = services.checkpoint_create()
+    cp = checkpoints.checkpoint_create()
     cosigning.cosignature_record(checkpoint=cp.note, cosignature=witnesses[0].cosign(cp))
     proofs, note, vkey = _proofs_for([sha])
     assert note.startswith(cp.note) and note.count("\u2014 ") == 2  # log + 市司法局 (quorum 2 not met)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from liuhen.ledger import services, signing
+from liuhen.ledger import checkpoints, integrity, signing, tree
 from liuhen.org.rules import Role
 
 
@@ -23,8 +23,8 @@ def auditor(agency, make_user):
 def test_audit_page__pages_filters_and_chinese_labels(client, agency, auditor, append):
     append(60, agency_id=agency.pk)
     append(3, action="user.logged_out", agency_id=agency.pk)
-    services.checkpoint_create()
-    services.verification_report_save(findings=[], summary="账本完整")
+    checkpoints.checkpoint_create()
+    integrity.verification_report_save(findings=[], summary="账本完整")
     client.force_login(auditor)
     r = client.get("/ledger/audit/")
     body = r.content.decode()
@@ -75,7 +75,7 @@ def test_api__checkpoint_key_and_proof(client, agency, auditor, append):
     assert client.get("/api/ledger/checkpoints/latest").status_code == 404
     key = client.get("/api/ledger/public-key").json()
     assert key["vkey"] == signing.deployment_verifier().vkey
-    seq = services._head().size - 2
+    seq = tree.head().size - 2
     bundle = client.get(f"/api/ledger/events/{seq}/proof").json()
     assert bundle["leaf_index"] == seq and bundle["format"] == "liuhen-proof/1"
     latest = client.get("/api/ledger/checkpoints/latest").json()
@@ -91,4 +91,4 @@ def test_api__refused_to_an_officer(client, agency, make_user):
 def test_api__supervisor_may_export_a_proof(client, agency, make_user, append):
     append(2, agency_id=agency.pk)
     client.force_login(make_user(agency, Role.SUPERVISOR))
-    assert client.get(f"/api/ledger/events/{services._head().size - 1}/proof").status_code == 200
+    assert client.get(f"/api/ledger/events/{tree.head().size - 1}/proof").status_code == 200

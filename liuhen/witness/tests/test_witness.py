@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
-from liuhen.ledger import cosigning, guards, merkle, services, signing
+from liuhen.ledger import checkpoints, cosigning, guards, merkle, signing
 from liuhen.ledger.models import Checkpoint, Cosignature
 from liuhen.witness import tlog
 from liuhen.witness.__main__ import main
@@ -75,7 +75,7 @@ def test_witness__cosigns_a_running_server_and_the_cosignature_is_stored_and_ver
     assert witness.key.stat().st_mode & 0o777 == 0o600
     assert _cli("vkey", "--key", str(witness.key)).stdout.strip() == witness.vkey
     append(5)
-    first = services.checkpoint_create()
+    first = checkpoints.checkpoint_create()
     run = _cli(*_cosign(live_server.url, witness))
     assert run.returncode == 0, run.stdout + run.stderr
     assert "首次使用" in run.stdout and signing.deployment_verifier().vkey in run.stdout
@@ -85,7 +85,7 @@ def test_witness__cosigns_a_running_server_and_the_cosignature_is_stored_and_ver
     assert cosigning.verify_cosignatures() == []
     assert cosigning.witnessing(first).met
     append(4)
-    second = services.checkpoint_create()
+    second = checkpoints.checkpoint_create()
     run = _cli(*_cosign(live_server.url, witness))
     assert run.returncode == 0, run.stdout + run.stderr
     assert f"树大小 {second.size}（上次 5）" in run.stdout and "consistency verified" in run.stdout
@@ -103,7 +103,7 @@ def test_witness__cosigns_a_running_server_and_the_cosignature_is_stored_and_ver
 @pytest.mark.clause("integ-audit-trail-traceability")
 def test_witness__refuses_a_fork_its_state_holds_another_root_at_the_same_size(live_server, witness, append, capsys):
     append(5)
-    services.checkpoint_create()
+    checkpoints.checkpoint_create()
     assert _run(capsys, live_server.url, witness)[0] == 0
     state = json.loads(witness.state.read_text("utf-8"))
     state["root"] = base64.b64encode(b"\x42" * 32).decode()  # what it saw before, on "another server"
@@ -126,7 +126,7 @@ def _forge(note_size: int, root: bytes) -> str:
 @pytest.mark.clause("integ-audit-trail-traceability")
 def test_witness__refuses_a_forked_checkpoint_the_server_presents(live_server, witness, append, capsys, attacker):
     append(5)
-    cp = services.checkpoint_create()
+    cp = checkpoints.checkpoint_create()
     assert _run(capsys, live_server.url, witness)[0] == 0
     before = witness.state.read_bytes()
     # The log's own key signs a rewritten tree of the same size: only a witness can tell.
@@ -140,10 +140,10 @@ def test_witness__refuses_a_forked_checkpoint_the_server_presents(live_server, w
 @pytest.mark.clause("integ-audit-trail-traceability")
 def test_witness__refuses_a_shrunken_tree(live_server, witness, append, capsys, attacker):
     append(5)
-    services.checkpoint_create()
+    checkpoints.checkpoint_create()
     assert _run(capsys, live_server.url, witness)[0] == 0
     append(4)
-    newer = services.checkpoint_create()
+    newer = checkpoints.checkpoint_create()
     assert _run(capsys, live_server.url, witness)[0] == 0
     before = witness.state.read_bytes()
     with connection.cursor() as cursor:  # the database rolled back to before the newer checkpoint
@@ -207,10 +207,10 @@ def tampering_proxy(live_server):
 @pytest.mark.clause("integ-audit-trail-traceability")
 def test_witness__refuses_a_bad_consistency_proof(live_server, witness, append, capsys, tampering_proxy):
     append(5)
-    services.checkpoint_create()
+    checkpoints.checkpoint_create()
     assert _run(capsys, live_server.url, witness)[0] == 0
     append(6)
-    newer = services.checkpoint_create()
+    newer = checkpoints.checkpoint_create()
     before = witness.state.read_bytes()
     code, out = _run(capsys, tampering_proxy, witness)
     assert code == 1
@@ -225,7 +225,7 @@ def test_witness__refuses_a_checkpoint_not_signed_by_the_pinned_log_key(live_ser
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     append(3)
-    services.checkpoint_create()
+    checkpoints.checkpoint_create()
     impostor = tlog.vkey_for(signing.origin(), tlog.ALG_LOG, tlog.public_raw(Ed25519PrivateKey.generate()))
     code, out = _run(capsys, live_server.url, witness, "--log-vkey", impostor)
     assert code == 1 and "不是由固定的日志公钥签署的" in out and "not validly signed by the pinned log key" in out

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from liuhen.ledger.blobstore.backends.base import BlobStore, PutResult, Stream, check_key, is_key
 from liuhen.ledger.blobstore.backends.local import LocalBlobStore
+from liuhen.ledger.blobstore.backends.s3 import S3BlobStore
 from liuhen.ledger.blobstore.errors import BlobStoreMisconfigured
 
 __all__ = [
@@ -52,8 +53,6 @@ def store_from_settings(config: tuple) -> BlobStore:
         store = LocalBlobStore(config[1])
         store.cleanup()
         return store
-    from liuhen.ledger.blobstore.backends.s3 import S3BlobStore
-
     _, endpoint, bucket, access_key, secret_key, region, lock_days, lock_mode = config
     return S3BlobStore(
         endpoint=endpoint,

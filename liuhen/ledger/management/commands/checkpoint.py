@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liuhen.core.errors import DomainError
-from liuhen.ledger import services
+from liuhen.ledger import checkpoints
 
 
 class Command(BaseCommand):
@@ -21,11 +21,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, if_due: bool = False, **options: Any) -> None:
-        if if_due and not services.checkpoint_due():
+        if if_due and not checkpoints.checkpoint_due():
             self.stdout.write("检查点未到期，未签署 not due")
             return
         try:
-            cp = services.checkpoint_create()
+            cp = checkpoints.checkpoint_create()
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         if cp is None:
