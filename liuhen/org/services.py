@@ -28,6 +28,7 @@ from liuhen.org.errors import (
     ValidationFailed,
 )
 from liuhen.org.models import Agency, ApiToken, Department, Officer, RoleGrant, User
+from liuhen.policy.loader import get_profile
 
 SYSTEM = None  # actor for set-up steps run by the system itself
 
@@ -45,9 +46,7 @@ def _same_agency(actor: User | None, agency_id: int | None) -> None:
 def agency_create(
     *, actor: User | None, code: str, name: str, profile_id: str, short_name: str = "", region: str = ""
 ) -> Agency:
-    from liuhen.policy.loader import get_profile  # a profile that does not load is refused here
-
-    get_profile(profile_id)
+    get_profile(profile_id)  # a profile that does not load is refused here
     with transaction.atomic():
         agency = Agency.objects.create(
             code=code, name=name, profile_id=profile_id, short_name=short_name, region=region

@@ -1,4 +1,8 @@
-"""Log-in, log-out and failed log-in attempts go into the ledger (every access leaves a trace)."""
+"""Log-in, log-out and failed log-in attempts go into the ledger (every access leaves a trace).
+
+Receivers of Django's own authentication signals (the framework's extension point for its log-in view),
+connected when ``OrgConfig.ready`` imports this module.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from liuhen.ledger.services import record
+from liuhen.org.models import User
 
 
 def _ip(request: Any) -> str | None:
@@ -31,8 +36,6 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
-    from liuhen.org.models import User
-
     username = str(credentials.get("username", ""))[:150]
     known = User.objects.filter(username=username).only("pk", "agency_id").first()
     with transaction.atomic():
