@@ -341,6 +341,28 @@ def cross_check(profile: Profile, *, clause_ids: frozenset[str] | None) -> list[
                 problems.append(
                     (f"{here}.applies_if.field", f'字段 "{cond.field}" 不是 {form.name}（{cond.document}）的字段')
                 )
+    for code, et in profile.enforcement_types.items():
+        for kind, stages in (("stages", et.stages), ("special_stages", et.special_stages)):
+            for i, stage in enumerate(stages):
+                for j, approval in enumerate(stage.approvals):
+                    if approval not in profile.approvals:
+                        problems.append(
+                            (
+                                f"enforcement_types.{code}.{kind}[{i}].approvals[{j}]",
+                                f'审批类别 "{approval}" 未在 approvals 中规定由谁办理',
+                            )
+                        )
+    if profile.filing is not None:
+        for j, role in enumerate(profile.filing.approvers):
+            approval = profile.filing.approver_kinds.get(role)
+            if approval is None:
+                problems.append(
+                    (f"filing.approvers[{j}]", f'审批人 "{role}" 未在 filing.approver_kinds 中对应审批类别')
+                )
+            elif approval not in profile.approvals:
+                problems.append(
+                    (f"filing.approver_kinds.{role}", f'审批类别 "{approval}" 未在 approvals 中规定由谁办理')
+                )
     if profile.filing is not None:
         form = docs.get(profile.filing.form)
         if form is None:

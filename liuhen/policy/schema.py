@@ -6,8 +6,9 @@ recommended or optional there; plus every deadline, retention rule and the recor
 
 Every model refuses unknown keys (``extra="forbid"``) so that a misspelt key is an error, not a
 silently ignored rule. Checks that span sections (a stage or document type that is referred to must
-exist, clause ids must be in the catalogue) live in :mod:`liuhen.policy.loader`. Later issues grow
-the schema by adding optional fields with defaults here; profiles written before keep loading.
+exist, clause ids must be in the catalogue) live in :mod:`liuhen.policy.loader`. The schema grows by
+optional fields with defaults here (the national baseline states today's values), so profiles written
+before keep loading.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
+
+from liuhen.core.roles import ALL_ROLES, BUSINESS_ROLES, ROLE_LABELS
 
 ENFORCEMENT_TYPES: dict[str, str] = {
     "penalty": "行政处罚",
@@ -39,7 +42,7 @@ BASES: dict[str, str] = {
     "law": "按法律法规或档案管理规定",
     "silent": "本机关制度未规定",
 }
-# Events that lengthen retention (issue 7); the archive app maps recorded facts onto these codes.
+# Events that lengthen retention; the archive app maps recorded facts onto these codes.
 RETENTION_EVENTS: dict[str, str] = {
     "used_as_evidence": "作为证据使用",
     "obstruction": "当事人或现场人员阻碍执法、妨碍公务",
@@ -55,7 +58,9 @@ APPROVER_ROLES: dict[str, str] = {
     "legal_reviewer": "法制审核人员",
     "records_keeper": "档案管理员",
 }
-# Approval acts on a case (issue 4): what a stage needs before it may be left.
+# Roles that may act on a case (codes of liuhen.core.roles.Role): who records an approval act.
+ACTOR_ROLES: dict[str, str] = {r: ROLE_LABELS[r] for r in ALL_ROLES if r in BUSINESS_ROLES}
+# Approval acts on a case: what a stage needs before it may be left.
 APPROVAL_KINDS: dict[str, str] = {
     "department_head": "科室负责人审批",
     "legal_review": "法制审核",
@@ -124,6 +129,7 @@ Basis = Annotated[str, _one_of(BASES)]
 RetentionEvent = Annotated[str, _one_of(RETENTION_EVENTS)]
 ApproverRole = Annotated[str, _one_of(APPROVER_ROLES)]
 ApprovalKind = Annotated[str, _one_of(APPROVAL_KINDS)]
+ActorRole = Annotated[str, _one_of(ACTOR_ROLES)]
 Signer = Annotated[str, _one_of(SIGNERS)]
 NoncooperationEvent = Annotated[str, _one_of(NONCOOPERATION_EVENTS)]
 Slug = Annotated[str, _pattern(_SLUG, "代码")]
@@ -153,7 +159,7 @@ class DocumentField(Strict):
 
 
 class DocumentType(Cited):
-    """One form of the agency's standard set (制式文书). Issue 5 adds layout and signing rules."""
+    """One form of the agency's standard set (制式文书): its fields, who signs it, what must come before it."""
 
     name: str
     form_no: str = ""  # number in the agency's set, e.g. "文化市场执法文书格式 3"
@@ -224,6 +230,10 @@ class EnforcementType(Cited):
     stage_list_basis: Basis = "seed"  # whether the seed names the stages or they follow the baseline
     # The general stage that ends with the filing approval (立案/程序启动审批); None: no filing step.
     filing_stage: Slug | None = None
+    # 案源 (src-case-source-register): an ordinary-procedure case of this type is opened only from a
+    # registered lead, and its procedure runs from when the lead was obtained (处罚程序自获取违法线索时启动).
+    requires_lead: bool = False
+    runs_from_lead: bool = False
 
 
 # ---------------------------------------------------------------- AV (音像记录)
@@ -292,7 +302,7 @@ _AV_RULE_FLAGS = (
 
 
 class AvRules(Cited):
-    """How recordings are made and kept, beyond which stages need them (issue 6 reads these)."""
+    """How recordings are made and kept, beyond which stages need them (the media app reads these)."""
 
     opening_statement: OpeningStatement = OpeningStatement(required=False, note="本机关制度未规定")
     continuous: bool = False  # no gaps within one site (av-continuous)
@@ -309,7 +319,7 @@ class AvRules(Cited):
     bystander_notice: bool = False
     clause_map: dict[str, list[ClauseId]] = {}  # flag name above -> clauses it comes from
     requirements: list[AvRequirement] = []  # further rules in the seed's words
-    # Technical tolerances (issue 6). The seeds forbid gaps but give no number: a camera that splits a
+    # Technical tolerances. The seeds forbid gaps but give no number: a camera that splits a
     # long recording into files leaves a second or two between them. Beyond ``gap_tolerance_seconds``
     # between consecutive segments of one device in one session, a gap needs an interruption note; a
     # device clock off by more than ``clock_drift_tolerance_seconds`` at docking is flagged.
@@ -514,7 +524,34 @@ class CaseFileRules(Cited):
         return self
 
 
-# ---------------------------------------------------------------- filing and access
+# ---------------------------------------------------------------- approvals, filing and access
+
+
+class ApprovalRule(Cited):
+    """One kind of approval act (doc-internal-approval, doc-legal-review, doc-collective-discussion,
+    doc-expert-review): the roles that act on it — whoever holds one of them for the case records the
+    act — and, where the act lists people (the members of a collective discussion, the experts), how
+    many it must list at least."""
+
+    roles: Annotated[list[ActorRole], Field(min_length=1)]
+    min_participants: NonNegative = 0
+
+
+# Today's rules, stated by the national baseline (policies/national-baseline.yaml) and inherited.
+DEFAULT_APPROVALS: dict[str, ApprovalRule] = {
+    "department_head": ApprovalRule(roles=["department_head"]),
+    "legal_review": ApprovalRule(roles=["legal_reviewer"]),
+    "collective_discussion": ApprovalRule(roles=["agency_head"], min_participants=3),
+    "expert_review": ApprovalRule(roles=["officer", "department_head"], min_participants=1),
+    "agency_head": ApprovalRule(roles=["agency_head"]),
+}
+# ``filing.approvers`` name roles; each is recorded as this kind of approval act.
+DEFAULT_APPROVER_KINDS: dict[str, str] = {
+    "department_head": "department_head",
+    "agency_head": "agency_head",
+    "legal_reviewer": "legal_review",
+    "records_keeper": "department_head",
+}
 
 
 class Filing(Cited):
@@ -523,6 +560,7 @@ class Filing(Cited):
     form: Slug
     required_fields: list[Slug] = []
     approvers: list[ApproverRole] = []
+    approver_kinds: dict[ApproverRole, ApprovalKind] = DEFAULT_APPROVER_KINDS  # the act each approver records
     approver_label: str = ""
     basis: Basis = "seed"
     makeup_allowed: bool = False  # special cases may start first and file within deadlines.filing_makeup
@@ -554,6 +592,7 @@ class Profile(Strict):
     deadlines: Deadlines
     retention: Retention
     case_file: CaseFileRules = CaseFileRules(note="本机关制度未规定卷内顺序；按通行的正卷、副卷顺序")
+    approvals: dict[ApprovalKind, ApprovalRule] = DEFAULT_APPROVALS
     filing: Filing | None = None
     access: list[AccessRule] = []
 
@@ -569,3 +608,9 @@ class Profile(Strict):
     def av_level(self, enforcement_type: str, stage_id: str) -> str | None:
         s = self.stage(enforcement_type, stage_id)
         return s.av if s else None
+
+    def filing_chain(self) -> list[str]:
+        """The approval kinds of the filing approval, in the order of ``filing.approvers``."""
+        if self.filing is None:
+            return ["agency_head"]
+        return [self.filing.approver_kinds[r] for r in self.filing.approvers] or ["agency_head"]

@@ -7,6 +7,8 @@ version 7 are those of the complete files they replaced.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -20,6 +22,7 @@ from django.core.management.base import CommandError
 from liuhen.policy.errors import ProfileInvalid
 from liuhen.policy.loader import (
     REMOVE,
+    canonical_content,
     check_directory,
     get_profile,
     load_profile_file,
@@ -39,6 +42,15 @@ REVIEWED_DIGESTS: dict[tuple[str, str], str] = {
     ("national-baseline", "7"): "4cbd8c0ff6996b53465dfb840af41ce5fc492e0c0c13493852080235ea0b7407",
     ("xigang-culture", "7"): "1359ce5c95b829e56b6d04ffa2722aa22f40c3249606429a1642121f9cee8f25",
     ("xinglongtai-drc", "7"): "eb22ac7e5cb087f422aacbbac308cddbf9e3d6bb167f7d15d76ffec581cea9c5",
+    # version 8: the rules that were code (who acts on each approval kind, how many take part in a
+    # collective discussion, the act each filing approver records, the penalty procedure's lead) are
+    # profile data, the national baseline stating today's values; nothing else changed (test below).
+    ("changzhi-ethnic-religious", "8"): "871b42b016e9e00f9adfffa26fa79d70c61f4730e95b7e7db85bd92882f5ff29",
+    ("dongxihu-culture", "8"): "37c387b1fbd15cd707e778da0fa86e77976c4ba06f737b3faca8ea4d7f411f94",
+    ("naiman-culture", "8"): "a19e4fbbaddced70e9745742f90b8bbcd7febfb9fb4ab03b7dbbeed8950ba627",
+    ("national-baseline", "8"): "81cb0cd9ae6f8f5ba043ba94d56ef93eae8309ee752a93eca6e3d39f0f669d0d",
+    ("xigang-culture", "8"): "8ecc455226900a2e215f0875dbd4c961b02942970e1691c66d25995ee43ea57a",
+    ("xinglongtai-drc", "8"): "f5f7c7af4393192dff03169a741d78bdc5cdb2c4a2e89c9035f8a55c92884655",
 }
 
 
@@ -51,6 +63,48 @@ def test_effective_profile_is_the_reviewed_content_of_its_version(profile_id):
         f"and add {profile_digest(profile)!r} to REVIEWED_DIGESTS"
     )
     assert profile_digest(profile) == expected, "the effective profile changed under the same version"
+
+
+def _without_version_8_fields(content: dict) -> dict:
+    content = json.loads(json.dumps(content))
+    content.pop("approvals")
+    if content.get("filing") is not None:
+        content["filing"].pop("approver_kinds")
+    for et in content["enforcement_types"].values():
+        et.pop("requires_lead")
+        et.pop("runs_from_lead")
+    return content
+
+
+@pytest.mark.parametrize("profile_id", profile_ids())
+def test_version_8_changed_nothing_but_the_rules_that_were_code(profile_id):
+    """Strip what version 8 added and the rest is the reviewed version 7, digest for digest."""
+    profile = get_profile(profile_id)
+    content = _without_version_8_fields(canonical_content(profile)) | {"version": "7"}
+    body = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert hashlib.sha256(body).hexdigest() == REVIEWED_DIGESTS[(profile_id, "7")]
+
+
+@pytest.mark.parametrize("profile_id", profile_ids())
+def test_version_8_fields_state_what_the_code_did(profile_id):
+    profile = get_profile(profile_id)
+    roles = {kind: rule.roles for kind, rule in profile.approvals.items()}
+    assert roles == {
+        "department_head": ["department_head"],
+        "legal_review": ["legal_reviewer"],
+        "collective_discussion": ["agency_head"],
+        "expert_review": ["officer", "department_head"],
+        "agency_head": ["agency_head"],
+    }
+    assert profile.approvals["collective_discussion"].min_participants == 3
+    assert profile.filing.approver_kinds == {
+        "department_head": "department_head",
+        "agency_head": "agency_head",
+        "legal_reviewer": "legal_review",
+        "records_keeper": "department_head",
+    }
+    for code, et in profile.enforcement_types.items():
+        assert et.requires_lead == et.runs_from_lead == (code == "penalty"), code
 
 
 @pytest.mark.parametrize("profile_id", [p for p in profile_ids() if p != "national-baseline"])
@@ -140,7 +194,7 @@ def test_policy_show__prints_the_effective_profile_and_the_own_entries():
     call_command("policy_show", "naiman-culture", stdout=out)
     text = out.getvalue()
     data = yaml.safe_load(text)
-    assert text.startswith("# 奈曼旗文化市场综合执法局（naiman-culture，版本 7，合并基线之后）")
+    assert text.startswith("# 奈曼旗文化市场综合执法局（naiman-culture，版本 8，合并基线之后）")
     assert set(data["document_types"]) == set(get_profile("naiman-culture").document_types)
     assert "not_filed_notice" not in data["document_types"]  # removed by the agency file
     own = StringIO()
