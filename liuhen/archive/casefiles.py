@@ -788,8 +788,7 @@ def _make_read_only(root: Path) -> None:
 
 def case_file_archive(*, actor: Any, case_file: CaseFile) -> CaseFile:
     """归档: the records keeper of the agency accepts the package once the four checks pass (re-run now)."""
-    from liuhen.cases import deadlines
-    from liuhen.cases.services import timeline_record
+    from liuhen.cases.services import deadlines, timeline_record
 
     _require_keeper(actor, case_file)
     case_file.refresh_from_db()

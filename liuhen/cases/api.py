@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from liuhen.cases import selectors, services
 from liuhen.cases.errors import CaseInvalid
 from liuhen.cases.models import Case, CaseSource
+from liuhen.cases.policies import case_policy
 from liuhen.core.api import ERRORS
 from liuhen.core.inputs import Count, Days, Id, Page
 from liuhen.org.models import Department, User
@@ -338,7 +339,7 @@ def case_open(request: HttpRequest, body: CaseOpenIn) -> Any:
 
 @router.get("/deadlines/due", response={200: list[DeadlineOut], **ERRORS}, summary="我的待办期限")
 def deadlines_due(request: HttpRequest, within_days: Days = 7) -> Any:
-    selectors.require_case_reader(_user(request))
+    case_policy.require(_user(request), "list")
     rows = selectors.due_for_user(_user(request), within_days=within_days)
     return [
         {**{f: getattr(v.deadline, f) for f in DeadlineOut.model_fields if f != "state"}, "state": v.state}

@@ -67,7 +67,7 @@ def load_demo_cases(agencies: list[Agency]) -> int:
                     values={f.id: _filing_text(f.id, f.label) for f in form.fields},
                 )
             made += 1
-            inspection = services.case_open(
+            services.case_open(
                 actor=officer,
                 enforcement_type="inspection",
                 title="文化市场日常检查：示范街区演出场所",
@@ -75,7 +75,6 @@ def load_demo_cases(agencies: list[Agency]) -> int:
                 handlers=[officer, officer2],
             )
             made += 1
-            del inspection
     return made
 
 

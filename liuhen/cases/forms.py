@@ -1,5 +1,5 @@
 """Forms of the officer pages. They check shape only (types, lengths, choices); every rule of the
-procedure lives in services.py, whose Chinese refusals the views show beside the form kept filled."""
+procedure lives in the services, whose Chinese refusals the views show beside the form kept filled."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from liuhen.cases.models import (
     ReferralReason,
     SourceKind,
 )
-from liuhen.cases.services import NOTICE_RECIPIENT_LABELS
+from liuhen.cases.services import NOTICE_FOR_KIND, NOTICE_RECIPIENT_LABELS
 from liuhen.core.forms import DateTimeLocal, Styled
 from liuhen.policy.schema import ENFORCEMENT_TYPES, Profile
 
@@ -122,9 +122,10 @@ class CaseOpenForm(Styled, forms.Form):
     def __init__(self, *args: Any, profile: Profile, workers: Any, from_lead: bool, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         types = list(profile.enforcement_types)
+        ets = profile.enforcement_types
         if not from_lead:
-            # Penalty cases start from a registered lead; without one only its summary procedure.
-            types = [t for t in types if t != "penalty" or profile.enforcement_types[t].summary_procedure.allowed]
+            # A type that requires a lead starts from one; without it only its summary procedure.
+            types = [t for t in types if not ets[t].requires_lead or ets[t].summary_procedure.allowed]
         self.fields["enforcement_type"].choices = [(t, ENFORCEMENT_TYPES[t]) for t in types]
         self.fields["handlers"].queryset = workers
         if not self.is_bound and any(w.pk == user.pk for w in workers):
@@ -133,7 +134,7 @@ class CaseOpenForm(Styled, forms.Form):
             del self.fields["procedure"]
         if from_lead:
             del self.fields["started_at"]
-            self.initial.setdefault("enforcement_type", "penalty" if "penalty" in types else types[0])
+            self.initial.setdefault("enforcement_type", next((t for t in types if ets[t].requires_lead), types[0]))
         if not (profile.filing and profile.filing.makeup_allowed):
             del self.fields["urgent"]
             del self.fields["urgent_reason"]
@@ -165,8 +166,6 @@ class NotFileForm(Styled, forms.Form):
     def __init__(self, *args: Any, source: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound and source is not None:
-            from liuhen.cases.services import NOTICE_FOR_KIND
-
             kind = NOTICE_FOR_KIND.get(source.kind, "")
             self.initial.setdefault("recipient_kind", kind)
             name = source.reporter_name if kind in ("complainant", "informant") else source.referring_body

@@ -2,9 +2,9 @@
 
 Clauses flow-recording-plan-per-type, src-filing-approval, src-filing-form-content, doc-legal-review,
 doc-internal-approval. Each requirement is ``met``, ``missing`` (blocks the step, and the refusal
-names it) or ``pending``: a check another module will own (文书 in the documents issue, 音像记录 in the
-media issue). Until such a module registers its provider, its requirements are shown as pending
-on the case and written into the transition's ledger event, never skipped silently.
+names it) or ``pending``: a check another app owns (文书: documents, 音像记录: media), which registers
+its provider in its ``ready()``. Without a provider those requirements are shown as pending on the
+case and written into the transition's ledger event, never skipped silently.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from liuhen.cases.models import Approval, Case, Decision, FilingForm, StageVisit
-from liuhen.cases.rules import APPROVER_ROLE_TO_KIND
 from liuhen.policy.schema import APPROVAL_KINDS, Profile, Stage
 
 MET, MISSING, PENDING = "met", "missing", "pending"
@@ -100,14 +99,6 @@ def summary_av_requirements(case: Case, profile: Profile) -> list[Requirement]:
     return provider(case, profile)
 
 
-def filing_chain(profile: Profile) -> list[str]:
-    """Approval kinds of the filing approval, in order (from ``filing.approvers``)."""
-    if profile.filing is None:
-        return ["agency_head"]
-    kinds = [APPROVER_ROLE_TO_KIND[r] for r in profile.filing.approvers]
-    return kinds or ["agency_head"]
-
-
 def latest_filing_form(case: Case) -> FilingForm | None:
     return case.filing_forms.order_by("-revision").first()
 
@@ -115,7 +106,7 @@ def latest_filing_form(case: Case) -> FilingForm | None:
 def approvals_needed(case: Case, profile: Profile, stage: Stage, *, special: bool) -> list[str]:
     et = profile.enforcement_types[case.enforcement_type]
     if not special and et.filing_stage == stage.id:
-        return filing_chain(profile)
+        return profile.filing_chain()
     return list(stage.approvals)
 
 

@@ -1,9 +1,5 @@
-"""Reads of cases for pages and the API, filtered by who may see what.
-
-A case is seen by its handlers, the head of its department, the agency head, legal reviewers and
-records keepers (who act on every case) and supervisors, all of its own agency; other officers of
-the agency do not see it. Leads are seen by the agency's case workers (the protected identity of a
-complainant or informant is for the access rules of a later issue to hide from the party).
+"""Reads of cases and leads for pages and the API, filtered by who may see what: the lead and case
+policies (``liuhen.cases.policies``) decide, these only read through them.
 """
 
 from __future__ import annotations
@@ -15,8 +11,6 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from liuhen.cases import deadlines
-from liuhen.cases.errors import CaseNotFound, SourceNotFound
 from liuhen.cases.models import (
     Case,
     CaseDeadline,
@@ -27,6 +21,10 @@ from liuhen.cases.models import (
     Referral,
     TimelineEntry,
 )
+from liuhen.cases.policies import CASE_READ as CASE_READ
+from liuhen.cases.policies import SEE_ALL_ROLES as SEE_ALL_ROLES
+from liuhen.cases.policies import case_policy, lead_policy
+from liuhen.cases.profiles import profile_of
 from liuhen.cases.requirements import (
     Requirement,
     approvals_needed,
@@ -34,45 +32,28 @@ from liuhen.cases.requirements import (
     summary_av_requirements,
     summary_items,
 )
-from liuhen.cases.rules import may_record
-from liuhen.cases.services import profile_of
+from liuhen.cases.services import deadlines
 from liuhen.core.errors import NotFound
-from liuhen.org import rules as org_rules
-from liuhen.org.access import require_business
-from liuhen.org.rules import Role
+from liuhen.core.roles import P_CASES_WORK, ROLE_PERMISSIONS
+from liuhen.org.models import User
 from liuhen.policy.schema import APPROVAL_KINDS, Profile
 
-SEE_ALL_ROLES = frozenset({Role.AGENCY_HEAD, Role.LEGAL_REVIEWER, Role.RECORDS_KEEPER, Role.SUPERVISOR})
-
-
-CASE_READ = (org_rules.P_CASES_WORK, org_rules.P_SUPERVISE)  # who may see cases at all
-LEAD_READ = (org_rules.P_CASES_WORK,)  # leads (with protected complainant identities): case workers only
-
-
-def can_work(user: Any) -> bool:
-    return org_rules.has_permission(user, org_rules.P_CASES_WORK)
-
-
-def require_case_reader(user: Any) -> None:
-    """403 for a role that never sees cases (the three administrators, 三员分立)."""
-    require_business(user, *CASE_READ, what="案件")
-
-
-def require_lead_reader(user: Any) -> None:
-    require_business(user, *LEAD_READ, what="案源")
+# ``CASE_READ`` and ``SEE_ALL_ROLES`` are the case policy's: other apps still import them from here.
 
 
 def cases_visible(user: Any) -> QuerySet[Case]:
-    if not org_rules.has_any_permission(user, *CASE_READ):
-        return Case.objects.none()
-    qs = Case.objects.filter(agency_id=user.agency_id)
-    roles = user.role_codes
-    if roles & SEE_ALL_ROLES:
-        return qs
-    mine = Q(handlers=user)
-    if Role.DEPARTMENT_HEAD in roles:
-        mine |= Q(department_id=user.department_id) if user.department_id else Q(pk__isnull=False)
-    return qs.filter(mine).distinct()
+    """The cases the user sees (``case_policy.visible``; apps that still ask here will ask the policy)."""
+    return case_policy.visible(user)
+
+
+def require_case_reader(user: Any) -> None:
+    """403 for a role that never sees cases (``case_policy.require(user, "list")``)."""
+    case_policy.require(user, "list")
+
+
+def can_work(user: Any) -> bool:
+    """May the user work cases at all (``case_policy.user_can(user, "open")``)."""
+    return case_policy.user_can(user, "open")
 
 
 def case_list(
@@ -87,9 +68,9 @@ def case_list(
     today: dt.date | None = None,
 ) -> QuerySet[Case]:
     """Visible cases, filtered: ``due`` is ``soon`` (a running deadline within 3 days) or ``late``."""
-    require_case_reader(user)
+    case_policy.require(user, "list")
     today = today or timezone.localdate()
-    qs = cases_visible(user)
+    qs = case_policy.visible(user)
     if enforcement_type:
         qs = qs.filter(enforcement_type=enforcement_type)
     if stage:
@@ -115,20 +96,13 @@ def case_list(
 def case_get(user: Any, pk: int) -> Case:
     """A case the user sees; another agency's (or none) is not found, one of the user's own agency is
     refused with a code to a role that never sees cases, and not found to one who does not see this one."""
-    case = cases_visible(user).filter(pk=pk).first()
-    if case is None:
-        if Case.objects.filter(pk=pk, agency_id=getattr(user, "agency_id", None)).exists():
-            require_case_reader(user)
-        raise CaseNotFound()
-    return case
+    return case_policy.get(user, pk)
 
 
 def case_workers(user: Any) -> QuerySet[Any]:
     """People of the user's agency who may handle cases: active accounts with an officer record and a
     role that carries ``cases.work`` (the choices for a case's handlers)."""
-    from liuhen.org.models import User
-
-    roles = [r for r, perms in org_rules.ROLE_PERMISSIONS.items() if org_rules.P_CASES_WORK in perms]
+    roles = [r for r, perms in ROLE_PERMISSIONS.items() if P_CASES_WORK in perms]
     return (
         User.objects.filter(
             agency_id=user.agency_id, is_active=True, officer__isnull=False, role_grants__role__in=roles
@@ -139,25 +113,14 @@ def case_workers(user: Any) -> QuerySet[Any]:
     )
 
 
-def sources_visible(user: Any) -> QuerySet[CaseSource]:
-    if not can_work(user):
-        return CaseSource.objects.none()
-    return CaseSource.objects.filter(agency_id=user.agency_id).select_related("registered_by")
-
-
 def source_list(user: Any) -> QuerySet[CaseSource]:
     """The leads a case worker sees, newest first; refused (403) to every other role."""
-    require_lead_reader(user)
-    return sources_visible(user)
+    lead_policy.require(user, "view")
+    return lead_policy.visible(user).select_related("registered_by")
 
 
 def source_get(user: Any, pk: int) -> CaseSource:
-    source = sources_visible(user).filter(pk=pk).first()
-    if source is None:
-        if CaseSource.objects.filter(pk=pk, agency_id=getattr(user, "agency_id", None)).exists():
-            require_lead_reader(user)
-        raise SourceNotFound()
-    return source
+    return lead_policy.get(user, pk)
 
 
 def referral_get(user: Any, pk: int) -> Referral:
@@ -167,10 +130,10 @@ def referral_get(user: Any, pk: int) -> Referral:
         raise NotFound("移送记录不存在或无权查看", code="referral_not_found")
     try:
         if referral.case_id:
-            case_get(user, referral.case_id)
+            case_policy.get(user, referral.case_id)
         else:
-            source_get(user, referral.source_id)
-    except (CaseNotFound, SourceNotFound):
+            lead_policy.get(user, referral.source_id)
+    except NotFound:
         raise NotFound("移送记录不存在或无权查看", code="referral_not_found") from None
     return referral
 
@@ -196,13 +159,13 @@ def case_deadlines(case: Case, *, today: dt.date | None = None) -> list[Deadline
 def due_for_user(user: Any, *, today: dt.date | None = None, within_days: int = 7) -> list[DeadlineView]:
     """What is due or late on the user's cases (handlers; heads see their department's / agency's)."""
     today = today or timezone.localdate()
-    rows = deadlines.open_deadlines(cases_visible(user), today=today, within_days=within_days)
+    rows = deadlines.open_deadlines(case_policy.visible(user), today=today, within_days=within_days)
     return [DeadlineView(d, deadlines.state(d, today)) for d in rows]
 
 
 def late_count(user: Any, *, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
-    return deadlines.open_deadlines(cases_visible(user), today=today).filter(due_on__lt=today).count()
+    return deadlines.open_deadlines(case_policy.visible(user), today=today).filter(due_on__lt=today).count()
 
 
 @dataclass(frozen=True)
@@ -222,18 +185,14 @@ def current_requirements(case: Case, profile: Profile | None = None) -> list[Req
 
 
 def available_actions(user: Any, case: Case) -> list[Action]:
-    """The steps this user may take on the case now (the page offers these; the services re-check)."""
-    if (
-        case.status in (CaseStatus.CLOSED, CaseStatus.REFERRED)
-        or not can_work(user)
-        or user.agency_id != case.agency_id
-    ):
+    """The steps this user may take on the case now (the page offers these; the services re-check):
+    as the case policy allows, where the profile and the case's state make them possible."""
+    if case.status in (CaseStatus.CLOSED, CaseStatus.REFERRED) or not case_policy.user_can(user, "work", case):
         return []
     profile = profile_of(case)
     et = profile.enforcement_types[case.enforcement_type]
-    roles = user.role_codes
     actions: list[Action] = []
-    is_handler = case.handlers.filter(pk=user.pk).exists() or bool(roles & {Role.AGENCY_HEAD, Role.DEPARTMENT_HEAD})
+    is_handler = case_policy.user_can(user, "handle", case)
     open_specials = list(case.visits.filter(special=True, left_at__isnull=True))
     if is_handler and et.filing_stage and case.filed_at is None and case.procedure == Procedure.ORDINARY:
         actions.append(Action("filing_form", "填写立案审批表", stage_id=et.filing_stage))
@@ -249,7 +208,7 @@ def available_actions(user: Any, case: Case) -> list[Action]:
         if stage is None:
             continue
         for kind in approvals_needed(case, profile, stage, special=special):
-            if (stage_id, kind) in seen or not may_record(kind, roles):
+            if (stage_id, kind) in seen or not case_policy.user_can(user, f"approve:{kind}", case):
                 continue
             seen.add((stage_id, kind))
             actions.append(Action("approve", f"{APPROVAL_KINDS[kind]}（{stage.name}）", stage_id=stage_id, kind=kind))

@@ -1,12 +1,15 @@
 """Officer pages of the cases app: case list, leads, opening a case, the case page with its actions
 and timeline. Views translate forms and delegate: reads through selectors (which scope by role, so
 another agency's case is simply not found), writes through services, whose Chinese refusals are shown
-with ``messages`` while the form is rendered again, filled as it was sent.
+with ``messages`` while the form is rendered again, filled as it was sent. Who may see or do what is
+asked of the lead and case policies (``liuhen.cases.policies``). Apps above cases add sections to the
+case page and links to its requirements through ``liuhen.cases.hooks``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,14 +22,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from liuhen.cases import deadlines, forms, selectors, services
+from liuhen.cases import forms, hooks, selectors, services
 from liuhen.cases.models import Case, CaseDeadline, DeadlineStatus, Procedure, Referral, SourceStatus
-from liuhen.cases.requirements import stage_requirements, summary_items
-from liuhen.core.errors import DomainError
-from liuhen.core.errors import PermissionDenied as DomainPermissionDenied
+from liuhen.cases.policies import case_policy, lead_policy
+from liuhen.cases.profiles import stage_name
+from liuhen.cases.requirements import Requirement, stage_requirements, summary_items
+from liuhen.cases.services import deadlines
+from liuhen.core.errors import DomainError, NotFound
 from liuhen.core.people import display_name
+from liuhen.core.permissions import PermissionPolicy
 from liuhen.ledger.actions import ACTIONS
-from liuhen.org import rules
 from liuhen.policy.loader import get_profile
 from liuhen.policy.schema import APPROVAL_KINDS, ENFORCEMENT_TYPES, Profile
 
@@ -36,14 +41,13 @@ PAGE_SIZE = 25
 # ---------------------------------------------------------------- helpers
 
 
-def _need_work(request: HttpRequest) -> None:
-    if not selectors.can_work(request.user):
-        raise PermissionDenied("只有执法人员和审批人员可以办理案件")
-
-
-def _need_read(request: HttpRequest) -> None:
-    if not rules.has_any_permission(request.user, rules.P_CASES_WORK, rules.P_SUPERVISE):
-        raise PermissionDenied("您的角色无权查看案件")
+def _allowed(request: HttpRequest, policy: PermissionPolicy[Any], action: str, obj: Any = None) -> None:
+    """The policy's refusal as the page's answer: 404 for what the user may not know of, 403 otherwise."""
+    refused = policy.refusal(request.user, action, obj)
+    if isinstance(refused, NotFound):
+        raise Http404(refused.message)
+    if refused is not None:
+        raise PermissionDenied(refused.message)
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
@@ -64,9 +68,6 @@ def _run(request: HttpRequest, action: Callable[[], Any], success: str | Callabl
     """Call a service; its refusal becomes an error message. Returns the result, or None when refused."""
     try:
         result = action()
-    except DomainPermissionDenied as exc:
-        messages.error(request, exc.message)
-        return None
     except DomainError as exc:
         messages.error(request, exc.message)
         return None
@@ -89,17 +90,12 @@ class _Profiles(dict):
         return self[key]
 
 
-def _stage_name(profile: Profile, case: Case, stage_id: str) -> str:
-    stage = profile.stage(case.enforcement_type, stage_id)
-    return stage.name if stage else stage_id
-
-
 # ---------------------------------------------------------------- case list
 
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    _need_read(request)
+    _allowed(request, case_policy, "list")
     user = request.user
     workers = selectors.case_workers(user)
     form = forms.CaseFilterForm(request.GET or None, profile=_agency_profile(user), workers=workers)
@@ -121,7 +117,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             {
                 "case": case,
                 "type": ENFORCEMENT_TYPES.get(case.enforcement_type, case.enforcement_type),
-                "stage": _stage_name(profile, case, case.stage),
+                "stage": stage_name(profile, case, case.stage),
                 "deadline": d,
                 "deadline_state": deadlines.state(d, today) if d else "",
             }
@@ -130,7 +126,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/case_list.html",
-        {"form": form, "page": page, "rows": rows, "query": query, "can_work": selectors.can_work(user)},
+        {"form": form, "page": page, "rows": rows, "query": query, "can_work": lead_policy.user_can(user, "view")},
     )
 
 
@@ -139,9 +135,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def lead_list(request: HttpRequest) -> HttpResponse:
-    _need_work(request)
+    _allowed(request, lead_policy, "view")
     status = request.GET.get("status", "")
-    sources = selectors.sources_visible(request.user)
+    sources = selectors.source_list(request.user)
     if status in SourceStatus.values:
         sources = sources.filter(status=status)
     page = Paginator(sources, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -154,7 +150,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def lead_new(request: HttpRequest) -> HttpResponse:
-    _need_work(request)
+    _allowed(request, lead_policy, "register")
     form = forms.LeadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         source = _run(
@@ -184,11 +180,12 @@ def _lead_page(request: HttpRequest, source: Any, **bound: Any) -> HttpResponse:
         "open_form": open_form,
         "not_file_form": bound.get("not_file") or forms.NotFileForm(source=source),
         "refer_form": bound.get("refer") or forms.ReferralForm(for_case=False),
-        "is_head": bool(user.role_codes & services.HEAD_ROLES),
+        "may_not_file": lead_policy.user_can(user, "not_file", source),
+        "may_see_identity": lead_policy.user_can(user, "view_identity", source),
         "decision": getattr(source, "not_filing", None) if source.status == SourceStatus.NOT_FILED else None,
         "notices": source.not_filed_notices.all(),
         "referrals": source.referrals.all(),
-        "cases": selectors.cases_visible(user).filter(source=source),
+        "cases": case_policy.visible(user).filter(source=source),
         "open_tab": bound.get("tab", ""),
         "registered": source.status == SourceStatus.REGISTERED,
         "recipient_labels": services.NOTICE_RECIPIENT_LABELS,
@@ -199,14 +196,14 @@ def _lead_page(request: HttpRequest, source: Any, **bound: Any) -> HttpResponse:
 
 @login_required
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need_work(request)
+    _allowed(request, lead_policy, "view")
     return _lead_page(request, _source(request, pk))
 
 
 @login_required
 @require_POST
 def lead_open(request: HttpRequest, pk: int) -> HttpResponse:
-    _need_work(request)
+    _allowed(request, lead_policy, "view")
     source = _source(request, pk)
     profile = _agency_profile(request.user)
     form = forms.CaseOpenForm(
@@ -227,7 +224,7 @@ def lead_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lead_not_file(request: HttpRequest, pk: int) -> HttpResponse:
-    _need_work(request)
+    _allowed(request, lead_policy, "view")
     source = _source(request, pk)
     form = forms.NotFileForm(request.POST)
     if form.is_valid():
@@ -246,7 +243,7 @@ def lead_not_file(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lead_refer(request: HttpRequest, pk: int) -> HttpResponse:
-    _need_work(request)
+    _allowed(request, lead_policy, "view")
     source = _source(request, pk)
     form = forms.ReferralForm(request.POST, for_case=False)
     if form.is_valid():
@@ -265,7 +262,7 @@ def lead_refer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
-    _need_work(request)
+    _allowed(request, case_policy, "open")
     user = request.user
     profile = _agency_profile(user)
     assert profile is not None
@@ -284,6 +281,24 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- the case page
+
+
+@dataclass(frozen=True)
+class LinkedRequirement:
+    """A requirement of the case with the page where it is met (from ``hooks.requirement_links``)."""
+
+    requirement: Requirement
+    link: str = ""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.requirement, name)
+
+
+def _linked(case: Case, reqs: list[Requirement], stage_id: str) -> list[LinkedRequirement]:
+    links: dict[str, str] = {}
+    for found in hooks.requirement_links.collect(case=case, requirements=reqs, stage_id=stage_id):
+        links.update(found)
+    return [LinkedRequirement(r, links.get(r.code, "")) for r in reqs]
 
 
 def _action_key(code: str, stage_id: str = "", kind: str = "") -> str:
@@ -344,7 +359,7 @@ def _stage_bar(case: Case, profile: Profile) -> tuple[list[dict[str, Any]], list
         bar.append({"id": s.id, "name": s.name, "state": state, "av": s.av})
     specials = []
     for visit in case.visits.filter(special=True).order_by("entered_at", "id"):
-        specials.append({"visit": visit, "name": _stage_name(profile, case, visit.stage_id)})
+        specials.append({"visit": visit, "name": stage_name(profile, case, visit.stage_id)})
     return bar, specials
 
 
@@ -359,9 +374,7 @@ def _case_page(
         key = _action_key(action.code, action.stage_id, action.kind)
         form = bound_form if key == bound_key else _action_form(case, profile, action)
         actions.append({"action": action, "key": key, "form": form, "open": key == bound_key})
-    from liuhen.documents import views as document_views  # the documents app builds on cases
-
-    reqs = document_views.link_requirements(case, selectors.current_requirements(case, profile), case.stage)
+    reqs = _linked(case, selectors.current_requirements(case, profile), case.stage)
     filing_reqs = []
     if et.filing_stage and case.filed_at is None and case.stage != et.filing_stage:
         filing_reqs = stage_requirements(case, profile, et.filing_stage, visit=None)
@@ -371,14 +384,14 @@ def _case_page(
             {
                 "entry": entry,
                 "label": ACTIONS.get(entry.action, entry.action),
-                "stage": _stage_name(profile, case, entry.stage_id) if entry.stage_id else "",
+                "stage": stage_name(profile, case, entry.stage_id) if entry.stage_id else "",
             }
         )
     bar, specials = _stage_bar(case, profile)
     filing_form = case.filing_forms.order_by("-revision").first()
     doc = profile.document_types.get(filing_form.form_type) if filing_form else None
     labels = {f.id: f.label for f in doc.fields} if doc else {}
-    may_ack = selectors.can_work(user) and user.agency_id == case.agency_id
+    sections = hooks.case_page_sections.collect(user=user, case=case, profile=profile)
     referrals = [
         {
             "referral": r,
@@ -390,31 +403,33 @@ def _case_page(
         "case": case,
         "profile": profile,
         "type_label": ENFORCEMENT_TYPES.get(case.enforcement_type, case.enforcement_type),
-        "stage_name": _stage_name(profile, case, case.stage),
+        "stage_name": stage_name(profile, case, case.stage),
         "stage_bar": bar,
         "specials": specials,
         "handlers": [display_name(h) for h in case.handlers.select_related("officer")],
         "requirements": reqs,
         "filing_requirements": filing_reqs,
-        "filing_stage_name": _stage_name(profile, case, et.filing_stage) if et.filing_stage else "",
+        "filing_stage_name": stage_name(profile, case, et.filing_stage) if et.filing_stage else "",
         "deadlines": selectors.case_deadlines(case),
         "actions": actions,
         "timeline": timeline,
         "referrals": referrals,
-        "may_ack": may_ack,
+        "may_ack": case_policy.user_can(user, "work", case),
         "filing_form": filing_form,
         "filing_form_name": doc.name if doc else "立案审批表",
         "filing_form_rows": [(labels.get(k, k), v) for k, v in (filing_form.values if filing_form else {}).items()],
         "approval_kinds": APPROVAL_KINDS,
         "is_summary": case.procedure == Procedure.SUMMARY,
-        **document_views.case_section(user, case, profile),
+        "section_templates": [template for template, _ in sections],
     }
+    for _, section in sections:
+        context.update(section)
     return render(request, "cases/case_detail.html", context, status=status)
 
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need_read(request)
+    _allowed(request, case_policy, "list")
     case = _case(request, pk)
     services.case_view_record(actor=request.user, case=case)
     return _case_page(request, case)
@@ -488,7 +503,7 @@ DONE = {
 @require_POST
 def case_act(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """One of the case's available actions, posted from its small form on the case page."""
-    _need_work(request)
+    _allowed(request, case_policy, "work")
     case = _case(request, pk)
     action = _find_action(request.user, case, key)
     if action is None:
@@ -508,7 +523,7 @@ def case_act(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 @login_required
 @require_POST
 def referral_acknowledge(request: HttpRequest, pk: int, referral_id: int) -> HttpResponse:
-    _need_work(request)
+    _allowed(request, case_policy, "work")
     case = _case(request, pk)
     referral = Referral.objects.filter(pk=referral_id, case=case).first()
     if referral is None:

@@ -21,8 +21,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from liuhen.cases import selectors as case_selectors
 from liuhen.cases.api import RequirementOut
+from liuhen.cases.policies import case_policy
 from liuhen.core.api import ERRORS, ErrorOut
 from liuhen.core.inputs import Count, Id
 from liuhen.documents import selectors, services
@@ -191,14 +191,14 @@ def _get(request: HttpRequest, document_id: Id) -> Document:
 
 @router.get("/cases/{case_id}", response={200: list[DocumentOut], **ERRORS}, summary="案件的文书列表")
 def document_list(request: HttpRequest, case_id: Id) -> Any:
-    case = case_selectors.case_get(_user(request), case_id)
+    case = case_policy.get(_user(request), case_id)
     return list(selectors.case_documents(case))
 
 
 @router.post("/cases/{case_id}", response={201: DocumentDetailOut, **ERRORS}, summary="起草文书（按本机关文书目录）")
 def document_create(request: HttpRequest, case_id: Id, body: CreateIn) -> Any:
     actor = _user(request)
-    case = case_selectors.case_get(actor, case_id)
+    case = case_policy.get(actor, case_id)
     document = services.document_create(
         actor=actor,
         case=case,
@@ -225,7 +225,7 @@ def paper_attach(
     responds_to_id: Form[Id | None] = None,
 ) -> Any:
     actor = _user(request)
-    case = case_selectors.case_get(actor, case_id)
+    case = case_policy.get(actor, case_id)
     try:
         parsed = json.loads(values or "{}")
     except json.JSONDecodeError as exc:

@@ -7,14 +7,19 @@ class DocumentsConfig(AppConfig):
     verbose_name = "执法文书"
 
     def ready(self) -> None:
+        from liuhen.cases import hooks as case_hooks
         from liuhen.cases.requirements import register_provider
         from liuhen.documents import checks  # noqa: F401  (registers the PDF rendering system check)
         from liuhen.documents.delivery import RECORD_FIELDS
         from liuhen.documents.guards import document_requirements
         from liuhen.documents.integrity import version_data_check
+        from liuhen.documents.views import case_section, requirement_links
         from liuhen.ledger.records import ImmutableRecord, register
 
         register_provider("documents", document_requirements)
+        # The case page shows the case's documents, and links a missing form to where it is made.
+        case_hooks.case_page_sections.register(case_section)
+        case_hooks.requirement_links.register(requirement_links)
         # Write-once rows: each is created with its event, whose payload carries these columns.
         register(
             ImmutableRecord(

@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 
-from liuhen.documents.services import OFFICER_FIELDS
+from liuhen.documents.rules import OFFICER_FIELDS
 from liuhen.policy.schema import DocumentField, DocumentType
 
 # Words in a field's label that mean free text of several lines (facts, answers, opinions, lists).

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from liuhen.cases.models import Case
 from liuhen.cases.requirements import MET, MISSING, Requirement
-from liuhen.documents.delivery import effective
+from liuhen.documents.delivery.selectors import effective
 from liuhen.documents.models import Delivery, Document
 from liuhen.policy.schema import Profile
 

@@ -1,8 +1,8 @@
 """Reads of text records for pages and the API, scoped by who may see the case (clause
 integ-audit-trail-traceability: opening a document, like opening a case, leaves a trace).
 
-A document is seen by exactly the people who see its case (``liuhen.cases.selectors.cases_visible``);
-anyone else gets "not found", never "forbidden", so another agency's numbers do not leak.
+A document is seen by exactly the people who see its case (``liuhen.documents.policies``); anyone else
+gets "not found", never "forbidden", so another agency's numbers do not leak.
 """
 
 from __future__ import annotations
@@ -13,35 +13,24 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from liuhen.cases import selectors as case_selectors
-from liuhen.cases import services as case_services
 from liuhen.cases.models import Case, CaseStatus
+from liuhen.cases.profiles import profile_of
 from liuhen.cases.requirements import Requirement
-from liuhen.core.errors import NotFound
-from liuhen.documents import rights, services
-from liuhen.documents.models import Delivery, Document, DocumentKind, DocumentStatus, DocumentVersion, Signature
-from liuhen.ledger.blobstore.backends import get_store
+from liuhen.documents import rights
+from liuhen.documents.errors import DocumentNotFound
+from liuhen.documents.models import Document, DocumentKind, DocumentStatus, DocumentVersion, Signature
+from liuhen.documents.pdf.seal import verify_seal
+from liuhen.documents.policies import document_policy
+from liuhen.documents.rules import IMPLICIT_SIGNERS, PNG_MAGIC, doc_type_of, finalise_problems, stage_forms
+from liuhen.documents.storage import read_blob
+from liuhen.ledger.services import record
 from liuhen.policy.schema import SIGNERS, DocumentType, Profile
-
-
-class DocumentNotFound(NotFound):
-    code = "document_not_found"
-    message = "文书不存在或无权查看"
-
-
-def documents_visible(user: Any) -> QuerySet[Document]:
-    return Document.objects.filter(case__in=case_selectors.cases_visible(user))
 
 
 def document_get(user: Any, pk: int) -> Document:
     """As its case: another agency's is not found; one of the user's agency is refused with a code to a
-    role that never sees cases (``case_get``)."""
-    document = documents_visible(user).select_related("case", "case__agency").filter(pk=pk).first()
-    if document is None:
-        if Document.objects.filter(pk=pk, case__agency_id=getattr(user, "agency_id", None)).exists():
-            case_selectors.require_case_reader(user)
-        raise DocumentNotFound()
-    return document
+    role that never sees cases, and not found to one who does not see the case."""
+    return document_policy.get(user, pk)
 
 
 def version_get(user: Any, document_pk: int, version: int) -> DocumentVersion:
@@ -52,29 +41,17 @@ def version_get(user: Any, document_pk: int, version: int) -> DocumentVersion:
     return row
 
 
-def delivery_get(user: Any, pk: int) -> Delivery:
-    """A delivery of a case the user sees (404 or 403 as the case)."""
-    row = Delivery.objects.select_related("case").filter(pk=pk).first()
-    if row is None:
-        raise NotFound("送达记录不存在或无权查看", code="delivery_not_found")
-    try:
-        case_selectors.case_get(user, row.case_id)
-    except NotFound:
-        raise NotFound("送达记录不存在或无权查看", code="delivery_not_found") from None
-    return row
-
-
 def case_documents(case: Case) -> QuerySet[Document]:
     return case.documents.order_by("created_at", "id")
 
 
 def doc_type(document: Document) -> DocumentType:
-    return services.doc_type_of(case_services.profile_of(document.case), document.doc_type)
+    return doc_type_of(profile_of(document.case), document.doc_type)
 
 
 def signer_roles(doc: DocumentType) -> list[tuple[str, str]]:
     """The roles whose signature is captured in the page (officers and approvers sign by finalising)."""
-    return [(r, SIGNERS.get(r, r)) for r in doc.signers if r not in services.IMPLICIT_SIGNERS]
+    return [(r, SIGNERS.get(r, r)) for r in doc.signers if r not in IMPLICIT_SIGNERS]
 
 
 def current_signatures(document: Document) -> list[Signature]:
@@ -89,7 +66,7 @@ def current_signatures(document: Document) -> list[Signature]:
 
 def prerequisites(document: Document) -> list[Requirement]:
     """What must be served or answered before this form (met or missing; doc-rights-notice, doc-defense-review)."""
-    return rights.prerequisites(document.case, case_services.profile_of(document.case), document.doc_type)
+    return rights.prerequisites(document.case, profile_of(document.case), document.doc_type)
 
 
 def problems(document: Document) -> list[str]:
@@ -98,9 +75,7 @@ def problems(document: Document) -> list[str]:
         return []
     doc = doc_type(document)
     values = {f.id: str(document.draft_values.get(f.id, "") or "") for f in doc.fields}
-    return services.finalise_problems(doc, values, current_signatures(document)) + rights.missing_text(
-        prerequisites(document)
-    )
+    return finalise_problems(doc, values, current_signatures(document)) + rights.missing_text(prerequisites(document))
 
 
 def answers(document: Document) -> list[Document]:
@@ -113,32 +88,19 @@ def answer_form(document: Document) -> tuple[str, str] | None:
     code = doc_type(document).answered_by
     if not code or document.version_count == 0:
         return None
-    other = case_services.profile_of(document.case).document_types.get(code)
+    other = profile_of(document.case).document_types.get(code)
     return (code, other.name if other else code)
 
 
-def editable_case(case: Case) -> bool:
-    return case.status not in (CaseStatus.CLOSED, CaseStatus.REFERRED)
-
-
-def editable(document: Document) -> bool:
-    return document.status != DocumentStatus.FINAL and editable_case(document.case)
-
-
-def blob(sha256: str) -> bytes:
-    with get_store().open(sha256) as fh:
-        return fh.read()
-
-
 def stored_file(version: DocumentVersion) -> bytes:
-    return blob(version.pdf_sha256 or version.scan_sha256)
+    return read_blob(version.pdf_sha256 or version.scan_sha256)
 
 
 def content_type(data: bytes) -> tuple[str, str]:
     """(MIME type, file extension) of a stored PDF or scan."""
     if data.startswith(b"%PDF-"):
         return "application/pdf", "pdf"
-    if data.startswith(services.PNG_MAGIC):
+    if data.startswith(PNG_MAGIC):
         return "image/png", "png"
     return "image/jpeg", "jpg"
 
@@ -156,16 +118,12 @@ def seal_status(version: DocumentVersion) -> Seal:
     if not version.pdf_sha256 or not version.sealed:
         note = "纸质文书扫描件，无电子印章（签名在纸质原件上）" if version.scan_sha256 else "未盖电子印章"
         return Seal("none", note)
-    from liuhen.documents.pdf.seal import verify_seal
-
     status = verify_seal(stored_file(version))
     return Seal("valid" if status.valid else "invalid", status.message, status.signer, status.signed_at)
 
 
 def document_view_record(*, actor: Any, document: Document) -> None:
     """Opening a document page is a recorded act, in the ledger like ``case.viewed``."""
-    from liuhen.ledger.services import record
-
     with transaction.atomic():
         record(
             actor=actor,
@@ -203,7 +161,7 @@ def start_groups(case: Case, profile: Profile) -> list[StartGroup]:
         stage = profile.stage(case.enforcement_type, stage_id)
         if stage is None:
             continue
-        required, optional = services.stage_forms(profile, case, stage_id)
+        required, optional = stage_forms(profile, case, stage_id)
         group = StartGroup(stage_id, stage.name, special)
         for code in required:
             if code != filing_form and code in profile.document_types:

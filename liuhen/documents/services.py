@@ -6,14 +6,13 @@ doc-officer-credentials-in-transcript, doc-electronic-signature, integ-no-tamper
 Finalising renders the form to PDF, seals it with the agency's electronic seal, stores the PDF and
 the canonical JSON of the data as blobs and records their hashes in the ledger, in one transaction
 with the version row. From then on the version cannot change; a correction is a new version with
-its reason, and the old one stays on the timeline.
+its reason, and the old one stays on the timeline. Who may do each, in which state of the document and
+its case, is the document policy's (``liuhen.documents.policies``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import struct
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,65 +20,58 @@ from django.db import transaction
 from django.utils import timezone
 
 from liuhen.cases import services as case_services
-from liuhen.cases.errors import CaseForbidden, CaseInvalid, TransitionRefused
-from liuhen.cases.models import Case, CaseStatus
+from liuhen.cases.models import Case
 from liuhen.core.hooks import record_stored
 from liuhen.core.people import display_name
+from liuhen.documents.errors import DocumentInvalid, DocumentRefused
 from liuhen.documents.models import Document, DocumentKind, DocumentStatus, DocumentVersion, Signature
-from liuhen.ledger.blobstore.backends import get_store
+from liuhen.documents.pdf.render import render_pdf
+from liuhen.documents.pdf.seal import seal_pdf
+from liuhen.documents.policies import document_policy
+from liuhen.documents.rights import missing_text, prerequisites
+from liuhen.documents.rules import (
+    IMPLICIT_SIGNERS,
+    OFFICER_FIELDS,
+    PNG_MAGIC,
+    clean_values,
+    doc_type_of,
+    finalise_problems,
+    image_kind,
+    officer_blocks,
+    scan_kind,
+)
+from liuhen.documents.storage import read_blob
 from liuhen.ledger.blobstore.services import blob_put
+from liuhen.ledger.services import record
 from liuhen.ledger.tree import canonical_json
 from liuhen.policy.schema import SIGNERS, DocumentType, Profile
 
-# Signer roles whose "signature" is the authenticated act of the person (finalising officer, approver).
-IMPLICIT_SIGNERS = frozenset({"officer", "approver"})
-OFFICER_FIELDS = ("officer_count", "officer_names", "certificate_nos")
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
-MAX_SCAN_BYTES = 50 * 1024 * 1024
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-class DocumentInvalid(CaseInvalid):
-    code = "document_invalid"
-
-
-class DocumentRefused(TransitionRefused):
-    code = "document_refused"
-
-
-# ---------------------------------------------------------------- catalogue
-
-
-def catalogue(case: Case) -> dict[str, DocumentType]:
-    """The forms of the case's agency, as pinned with the case."""
-    return dict(case_services.profile_of(case).document_types)
-
-
-def doc_type_of(profile: Profile, code: str) -> DocumentType:
-    doc = profile.document_types.get(code)
-    if doc is None:
-        raise DocumentInvalid(f"本机关文书目录中没有文书类型“{code}”", code="document_type_unknown")
-    return doc
-
-
-def stage_forms(profile: Profile, case: Case, stage_id: str) -> tuple[list[str], list[str]]:
-    """(required, if applicable) document type codes of a stage."""
-    stage = profile.stage(case.enforcement_type, stage_id)
-    if stage is None:
-        return [], []
-    return list(stage.documents), list(stage.documents_if_applicable)
+# The rules' names that callers read here too.
+__all__ = [
+    "IMPLICIT_SIGNERS",
+    "OFFICER_FIELDS",
+    "PNG_MAGIC",
+    "DocumentInvalid",
+    "DocumentRefused",
+    "document_correct",
+    "document_create",
+    "document_draft_save",
+    "document_finalise",
+    "document_pdf",
+    "paper_document_attach",
+    "require_prerequisites",
+    "signature_capture",
+]
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def _require_handler(actor: Any, case: Case) -> None:
-    case_services._require_handler(actor, case)  # one rule for who may act on a case
-
-
-def _require_open(case: Case) -> None:
-    if case.status in (CaseStatus.CLOSED, CaseStatus.REFERRED):
-        raise DocumentRefused(f"案件{case.get_status_display()}，不能再制作或修改文书", code="case_ended")
+def _locked(document: Document) -> Document:
+    """The document row, locked until the caller's transaction ends (with its case as already read)."""
+    row = Document.objects.select_for_update().get(pk=document.pk)
+    row.case = document.case
+    return row
 
 
 def _officer_prefill(case: Case) -> dict[str, str]:
@@ -89,64 +81,6 @@ def _officer_prefill(case: Case) -> dict[str, str]:
         "officer_names": "、".join(o.name for o in officers),
         "certificate_nos": "、".join(o.certificate_no for o in officers),
     }
-
-
-def _clean_values(doc: DocumentType, values: Mapping[str, Any]) -> dict[str, str]:
-    known = {f.id for f in doc.fields}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise DocumentInvalid(
-            f"{doc.name}没有这些栏目：{'、'.join(unknown)}", code="document_field_unknown", fields=unknown
-        )
-    return {k: ("" if v is None else str(v)).strip() for k, v in values.items()}
-
-
-def _split(text: str) -> list[str]:
-    for sep in ("，", ",", "；", ";", " ", "\n"):
-        text = text.replace(sep, "、")
-    return [t for t in (p.strip() for p in text.split("、")) if t]
-
-
-def officer_problems(values: Mapping[str, str]) -> list[str]:
-    """doc-officer-credentials-in-transcript: number, names and certificate numbers agree, at least two."""
-    names, certs = _split(values.get("officer_names", "")), _split(values.get("certificate_nos", ""))
-    problems = []
-    try:
-        count = int(values.get("officer_count", "").strip() or 0)
-    except ValueError:
-        count = -1
-        problems.append("执法人员数量应为数字")
-    if len(names) < 2:
-        problems.append("执法人员不得少于两人")
-    if len(certs) != len(names):
-        problems.append(f"列出 {len(names)} 名执法人员，但只有 {len(certs)} 个执法证件号（每人须载明证件号）")
-    if count >= 0 and count != len(names):
-        problems.append(f"执法人员数量（{count}）与列出的姓名（{len(names)} 人）不符")
-    return problems
-
-
-def finalise_problems(doc: DocumentType, values: Mapping[str, str], signatures: list[Signature]) -> list[str]:
-    """Everything that stops a draft from being finalised, in Chinese."""
-    problems = [f"须填写“{f.label}”" for f in doc.fields if f.required and not values.get(f.id, "").strip()]
-    if doc.names_officers or all(f in {x.id for x in doc.fields} for f in OFFICER_FIELDS):
-        problems += officer_problems(values)
-    roles = {s.role for s in signatures}
-    for role in doc.signers:
-        if role in IMPLICIT_SIGNERS or role in roles:
-            continue
-        problems.append(f"缺少{SIGNERS.get(role, role)}的签名或拒绝签名记录")
-    return problems
-
-
-def image_kind(data: bytes) -> str:
-    """``png``; refuses anything else (doc-signatures: a signature is an image)."""
-    if len(data) > MAX_IMAGE_BYTES:
-        raise DocumentInvalid("签名图像不能超过 2 MB", code="signature_image_too_large")
-    if data.startswith(PNG_MAGIC) and len(data) > 24 and data[12:16] == b"IHDR":
-        width, height = struct.unpack(">II", data[16:24])
-        if 0 < width <= 8000 and 0 < height <= 8000:
-            return "png"
-    raise DocumentInvalid("签名须为 PNG 图像（在页面上手写采集，或将签字纸扫描为 PNG）", code="signature_not_an_image")
 
 
 # ---------------------------------------------------------------- drafting
@@ -169,8 +103,6 @@ def _check_responds_to(profile: Profile, case: Case, doc: DocumentType, doc_type
 
 def require_prerequisites(case: Case, profile: Profile, doc: DocumentType, doc_type: str) -> None:
     """doc-rights-notice, doc-defense-review: what must be served or answered before this form."""
-    from liuhen.documents.rights import missing_text, prerequisites
-
     missing = missing_text(prerequisites(case, profile, doc_type))
     if missing:
         raise DocumentRefused(
@@ -189,8 +121,7 @@ def document_create(
 ) -> Document:
     """Start a draft from the agency's form for this stage; officers' names and certificates prefilled.
     ``responds_to``: the record this one answers (a 复核意见 names the 陈述申辩笔录 it reviews)."""
-    _require_handler(actor, case)
-    _require_open(case)
+    document_policy.require(actor, "create", case)
     profile = case_services.profile_of(case)
     doc = doc_type_of(profile, doc_type)
     stage_id = stage_id or case.stage
@@ -200,9 +131,9 @@ def document_create(
         _check_responds_to(profile, case, doc, doc_type, responds_to)
     field_ids = {f.id for f in doc.fields}
     prefill = {k: v for k, v in _officer_prefill(case).items() if k in field_ids}
-    clean = {**prefill, **_clean_values(doc, values or {})}
+    clean = {**prefill, **clean_values(doc, values or {})}
     with transaction.atomic():
-        case = case_services._lock(case)
+        case = case_services.case_lock(case)
         now = timezone.now()
         n = Document.objects.filter(case=case).count() + 1
         document = Document.objects.create(
@@ -239,22 +170,18 @@ def document_create(
 def document_draft_save(*, actor: Any, document: Document, values: Mapping[str, Any]) -> Document:
     """Autosave: replace the draft's values (only while it is a draft or being corrected)."""
     case = document.case
-    _require_handler(actor, case)
-    _require_open(case)
+    document_policy.require(actor, "edit", document)
     doc = doc_type_of(case_services.profile_of(case), document.doc_type)
-    clean = _clean_values(doc, values)
+    clean = clean_values(doc, values)
     with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document.pk)
-        if document.status == DocumentStatus.FINAL:
-            raise DocumentRefused("文书已定稿，不能修改；如需更正请发起更正（将生成新版本）", code="document_final")
+        document = _locked(document)
+        document_policy.require(actor, "edit", document)
         changed = sorted(
             k for k in set(clean) | set(document.draft_values) if clean.get(k) != document.draft_values.get(k)
         )
         document.draft_values = clean
         document.draft_updated_at, document.draft_updated_by = timezone.now(), actor
         document.save(update_fields=["draft_values", "draft_updated_at", "draft_updated_by"])
-        from liuhen.ledger.services import record
-
         record(
             actor=actor,
             action="document.draft_saved",
@@ -292,8 +219,7 @@ def signature_capture(
     """A party's, witness's or recipient's signature captured on screen (or signed on paper and
     scanned), or their refusal to sign with the reason and a witness who signs (doc-refusal-record)."""
     case = document.case
-    _require_handler(actor, case)
-    _require_open(case)
+    document_policy.require(actor, "sign", document)
     doc = doc_type_of(case_services.profile_of(case), document.doc_type)
     if role not in doc.signers or role in IMPLICIT_SIGNERS:
         allowed = "、".join(SIGNERS[r] for r in doc.signers if r not in IMPLICIT_SIGNERS) or "无"
@@ -320,9 +246,8 @@ def signature_capture(
         else ""
     )
     with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document.pk)
-        if document.status == DocumentStatus.FINAL:
-            raise DocumentRefused("文书已定稿，不能再签名；如需补签请发起更正", code="document_final")
+        document = _locked(document)
+        document_policy.require(actor, "sign", document)
         sig = Signature.objects.create(
             document=document,
             role=role,
@@ -371,11 +296,6 @@ def _current_signatures(document: Document) -> list[Signature]:
 # ---------------------------------------------------------------- finalising
 
 
-def _read_blob(sha256: str) -> bytes:
-    with get_store().open(sha256) as fh:
-        return fh.read()
-
-
 def _signature_blocks(signatures: list[Signature]) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     for sig in signatures:
@@ -389,31 +309,16 @@ def _signature_blocks(signatures: list[Signature]) -> list[dict[str, Any]]:
                         "role": "witness",
                         "name": sig.witness_name,
                         "signed_at": when,
-                        "image": _read_blob(sig.witness_image_sha256),
+                        "image": read_blob(sig.witness_image_sha256),
                     }
                 )
         else:
-            blocks.append(block | {"image": _read_blob(sig.image_sha256)})
+            blocks.append(block | {"image": read_blob(sig.image_sha256)})
     return blocks
-
-
-def _officer_blocks(values: Mapping[str, str]) -> list[dict[str, Any]]:
-    names, certs = _split(values.get("officer_names", "")), _split(values.get("certificate_nos", ""))
-    shown_text = values.get("certificates_shown", "")
-    shown: bool | None = None
-    if shown_text:
-        shown = "未" not in shown_text and "否" not in shown_text
-    return [
-        {"name": name, "certificate_no": certs[i] if i < len(certs) else "", "certificate_shown": shown}
-        for i, name in enumerate(names)
-    ]
 
 
 def render(document: Document, values: Mapping[str, str], signatures: list[Signature], version: int) -> bytes:
     """The sealed PDF of one version."""
-    from liuhen.documents.pdf.render import render_pdf
-    from liuhen.documents.pdf.seal import seal_pdf
-
     case = document.case
     doc = doc_type_of(case_services.profile_of(case), document.doc_type)
     fields = [(f.label, values.get(f.id, "")) for f in doc.fields]
@@ -425,7 +330,7 @@ def render(document: Document, values: Mapping[str, str], signatures: list[Signa
         fields=[
             (label, value) for (label, value), f in zip(fields, doc.fields, strict=True) if f.id not in OFFICER_FIELDS
         ],
-        officers=_officer_blocks(values) if doc.names_officers else None,
+        officers=officer_blocks(values) if doc.names_officers else None,
         signatures=_signature_blocks(signatures),
         footer="本文书由留痕系统生成，电子印章可在系统中核验",
     )
@@ -437,13 +342,8 @@ def document_finalise(*, actor: Any, document: Document) -> DocumentVersion:
     signature or witnessed refusal must be there. The sealed PDF and the data become blobs."""
     document = Document.objects.select_related("case", "case__agency").get(pk=document.pk)  # the saved draft
     case = document.case
-    _require_handler(actor, case)
-    _require_open(case)
+    document_policy.require(actor, "finalise", document)
     doc = doc_type_of(case_services.profile_of(case), document.doc_type)
-    if document.kind == DocumentKind.PAPER:
-        raise DocumentRefused("纸质文书扫描件附加时即已定稿", code="document_final")
-    if document.status == DocumentStatus.FINAL:
-        raise DocumentRefused("文书已定稿；如需更正请发起更正（将生成新版本）", code="document_final")
     values = {f.id: document.draft_values.get(f.id, "") for f in doc.fields}
     signatures = _current_signatures(document)
     problems = finalise_problems(doc, values, signatures)
@@ -509,19 +409,13 @@ def document_finalise(*, actor: Any, document: Document) -> DocumentVersion:
 def document_correct(*, actor: Any, document: Document, reason: str) -> Document:
     """Start a correction: a new draft from the current version; the finalised versions stay."""
     case = document.case
-    _require_handler(actor, case)
-    _require_open(case)
+    document_policy.require(actor, "correct", document)
     reason = (reason or "").strip()
     if not reason:
         raise DocumentInvalid("更正文书须写明理由", code="correction_reason_required")
     with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document.pk)
-        if document.status != DocumentStatus.FINAL:
-            raise DocumentRefused("只有已定稿的文书可以更正", code="document_not_final")
-        if document.kind == DocumentKind.PAPER:
-            raise DocumentRefused(
-                "纸质文书扫描件不能在系统中更正，请附加更正后的纸质文书", code="paper_not_correctable"
-            )
+        document = _locked(document)
+        document_policy.require(actor, "correct", document)
         current = document.current_version
         assert current is not None
         document.status = DocumentStatus.CORRECTING
@@ -543,16 +437,6 @@ def document_correct(*, actor: Any, document: Document, reason: str) -> Document
     return document
 
 
-def _scan_kind(data: bytes) -> str:
-    if len(data) > MAX_SCAN_BYTES:
-        raise DocumentInvalid("扫描件不能超过 50 MB", code="scan_too_large")
-    if data.startswith(b"%PDF-"):
-        return "pdf"
-    if data.startswith(PNG_MAGIC) or data.startswith(b"\xff\xd8\xff"):
-        return "image"
-    raise DocumentInvalid("扫描件须为 PDF、PNG 或 JPEG 文件", code="scan_not_supported")
-
-
 def paper_document_attach(
     *,
     actor: Any,
@@ -565,11 +449,10 @@ def paper_document_attach(
 ) -> Document:
     """A paper record made in the field, scanned: same metadata, same immutability (finalised at once).
     Its signatures are on the paper, so the scan is the signed original."""
-    _require_handler(actor, case)
-    _require_open(case)
+    document_policy.require(actor, "create", case)
     profile = case_services.profile_of(case)
     doc = doc_type_of(profile, doc_type)
-    clean = _clean_values(doc, values)
+    clean = clean_values(doc, values)
     missing = [f.label for f in doc.fields if f.required and not clean.get(f.id)]
     if missing:
         raise DocumentInvalid(
@@ -578,13 +461,13 @@ def paper_document_attach(
     if responds_to is not None:
         _check_responds_to(profile, case, doc, doc_type, responds_to)
     require_prerequisites(case, profile, doc, doc_type)
-    kind = _scan_kind(scan)
+    kind = scan_kind(scan)
     stage_id = stage_id or case.stage
     scan_blob = blob_put(actor=actor, stream=scan, agency_id=case.agency_id)
     data = canonical_json({"doc_type": doc_type, "version": 1, "values": clean, "scan": scan_blob.sha256})
     data_blob = blob_put(actor=actor, stream=data, agency_id=case.agency_id)
     with transaction.atomic():
-        case = case_services._lock(case)
+        case = case_services.case_lock(case)
         now = timezone.now()
         n = Document.objects.filter(case=case).count() + 1
         document = Document.objects.create(
@@ -636,14 +519,12 @@ def paper_document_attach(
 
 def document_pdf(*, actor: Any, version: DocumentVersion) -> bytes:
     """The stored PDF (or scan) of a version; reading it leaves a trace."""
-    from liuhen.ledger.services import record
-
     document = version.document
-    _require_reader(actor, document.case)
+    document_policy.require(actor, "download", document)
     sha = version.pdf_sha256 or version.scan_sha256
     if not sha:
         raise DocumentRefused("此版本没有 PDF", code="document_no_pdf")
-    data = _read_blob(sha)
+    data = read_blob(sha)
     with transaction.atomic():
         record(
             actor=actor,
@@ -654,14 +535,3 @@ def document_pdf(*, actor: Any, version: DocumentVersion) -> bytes:
             agency_id=document.case.agency_id,
         )
     return data
-
-
-def _require_reader(actor: Any, case: Case) -> None:
-    from liuhen.cases.selectors import cases_visible
-
-    if not cases_visible(actor).filter(pk=case.pk).exists():
-        raise CaseForbidden("无权查看本案文书", code="case_forbidden")
-
-
-def stored_json(version: DocumentVersion) -> dict[str, Any]:
-    return json.loads(_read_blob(version.data_sha256))

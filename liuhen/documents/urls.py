@@ -14,5 +14,5 @@ urlpatterns = [
     path("<int:pk>/correct", views.document_correct, name="correct"),
     path("<int:pk>/preview", views.document_preview, name="preview"),
     path("<int:pk>/versions/<int:version>/pdf", views.version_pdf, name="pdf"),
-    path("", include("liuhen.documents.delivery_urls")),
+    path("", include("liuhen.documents.delivery.urls")),
 ]

@@ -5,6 +5,8 @@ status of each version, start a correction, attach a scanned paper record.
 Views translate and delegate: reads through ``liuhen.documents.selectors`` (scoped by who sees the
 case, so another agency's document is simply not found), writes through ``liuhen.documents.services``,
 whose Chinese refusals are shown with ``messages`` while the form is rendered again, filled as sent.
+What a page offers (an editor, a signature pad, 更正, 起草) is what the document policy allows — the
+same object the services ask — never a guard derived here.
 """
 
 from __future__ import annotations
@@ -19,21 +21,26 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from liuhen.cases import selectors as case_selectors
 from liuhen.cases import services as case_services
 from liuhen.cases.models import Case
+from liuhen.cases.policies import case_policy
+from liuhen.cases.requirements import Requirement
 from liuhen.core.errors import DomainError
 from liuhen.core.inputs import parse_id
 from liuhen.documents import forms, selectors, services
-from liuhen.documents.models import Document, DocumentKind, DocumentStatus
-from liuhen.policy.schema import SIGNERS
+from liuhen.documents.models import Document
+from liuhen.documents.pdf.render import render_html
+from liuhen.documents.policies import document_policy
+from liuhen.documents.rules import OFFICER_FIELDS, officer_blocks
+from liuhen.documents.storage import read_blob
+from liuhen.policy.schema import SIGNERS, Profile
 
 # ---------------------------------------------------------------- helpers
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
     try:
-        return case_selectors.case_get(request.user, pk)
+        return case_policy.get(request.user, pk)
     except DomainError as exc:
         raise Http404(exc.message) from exc
 
@@ -61,11 +68,11 @@ def _stage_name(case: Case, stage_id: str) -> str:
     return stage.name if stage else stage_id
 
 
-# ---------------------------------------------------------------- the case page's section
+# ---------------------------------------------------------------- the case page's section (cases.hooks)
 
 
-def case_section(user: Any, case: Case, profile: Any) -> dict[str, Any]:
-    """Context for ``documents/_case_documents.html`` on the case page."""
+def case_section(*, user: Any, case: Case, profile: Profile) -> tuple[str, dict[str, Any]]:
+    """The case page's 文书 section: the case's documents, and the forms the user may start now."""
     rows = []
     for d in selectors.case_documents(case):
         version = d.current_version
@@ -76,36 +83,26 @@ def case_section(user: Any, case: Case, profile: Any) -> dict[str, Any]:
                 "finalised_at": version.finalised_at if version else None,
             }
         )
-    may_start = case_selectors.can_work(user) and user.agency_id == case.agency_id
-    return {
+    may_start = document_policy.user_can(user, "create", case)
+    return "documents/_case_documents.html", {
         "doc_rows": rows,
         "doc_groups": selectors.start_groups(case, profile) if may_start else [],
         "doc_may_start": may_start,
     }
 
 
-class LinkedRequirement:
-    """A case requirement with a link to the document that meets it (``document:<code>``)."""
-
-    def __init__(self, req: Any, link: str) -> None:
-        self.code, self.label, self.status, self.note = req.code, req.label, req.status, req.note
-        self.blocking = req.blocking
-        self.link = link
-
-
-def link_requirements(case: Case, reqs: list[Any], stage_id: str) -> list[Any]:
+def requirement_links(*, case: Case, requirements: list[Requirement], stage_id: str) -> dict[str, str]:
+    """A missing form (``document:<code>``) links to its newest draft, or to starting one."""
     drafts = selectors.requirement_links(case)
-    out: list[Any] = []
-    for r in reqs:
-        link = ""
+    links: dict[str, str] = {}
+    for r in requirements:
         if r.code.startswith("document:") and r.status == "missing":
             code = r.code.split(":", 1)[1]
             if code in drafts:
-                link = reverse("documents:detail", args=[drafts[code]])
+                links[r.code] = reverse("documents:detail", args=[drafts[code]])
             else:
-                link = reverse("documents:new", args=[case.pk]) + f"?doc_type={code}&stage={stage_id}"
-        out.append(LinkedRequirement(r, link))
-    return out
+                links[r.code] = reverse("documents:new", args=[case.pk]) + f"?doc_type={code}&stage={stage_id}"
+    return links
 
 
 # ---------------------------------------------------------------- start a draft
@@ -156,9 +153,10 @@ def document_new(request: HttpRequest, case_id: int) -> HttpResponse:
 
 def _page(request: HttpRequest, document: Document, *, status: int = 200, **bound: Any) -> HttpResponse:
     case = document.case
+    user = request.user
     doc = selectors.doc_type(document)
     roles = selectors.signer_roles(doc)
-    editable = selectors.editable(document)
+    edit_refusal = document_policy.refusal(user, "edit", document)
     form_class = forms.document_form_class(doc)
     draft_form = bound.get("draft") or form_class(initial=document.draft_values)
     current = {s.role: s for s in selectors.current_signatures(document)}
@@ -185,20 +183,21 @@ def _page(request: HttpRequest, document: Document, *, status: int = 200, **boun
         "document": document,
         "doc": doc,
         "stage_name": _stage_name(case, document.stage_id),
-        "editable": editable,
+        "editable": edit_refusal is None,
+        "edit_refusal": edit_refusal,
+        "may_finalise": document_policy.user_can(user, "finalise", document),
         "draft_form": draft_form,
         "problems": selectors.problems(document),
         "prerequisites": selectors.prerequisites(document),
         "answers": selectors.answers(document),
         "answer_form": selectors.answer_form(document),
-        "case_editable": selectors.editable_case(case),
+        "may_create": document_policy.user_can(user, "create", case),
+        "may_sign": document_policy.user_can(user, "sign", document),
         "signers": signers,
         "versions": versions,
         "history": history,
         "correct_form": bound.get("correct") or forms.CorrectionForm(),
-        "may_correct": document.status == DocumentStatus.FINAL
-        and document.kind == DocumentKind.ELECTRONIC
-        and selectors.editable_case(case),
+        "may_correct": document_policy.user_can(user, "correct", document),
     }
     return render(request, "documents/document_detail.html", context, status=status)
 
@@ -372,8 +371,6 @@ def version_pdf(request: HttpRequest, pk: int, version: int) -> HttpResponse:
 @login_required
 def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The current draft laid out as the form (HTML; the finalised PDF is the record)."""
-    from liuhen.documents.pdf.render import render_html
-
     document = _document(request, pk)
     case = document.case
     doc = selectors.doc_type(document)
@@ -386,7 +383,7 @@ def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
             **(
                 {"refused": True, "refusal_reason": s.refusal_reason, "witness": s.witness_name}
                 if s.refused
-                else {"image": selectors.blob(s.image_sha256)}
+                else {"image": read_blob(s.image_sha256)}
             ),
         }
         for s in selectors.current_signatures(document)
@@ -396,8 +393,8 @@ def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
         form_no=doc.form_no,
         agency_name=case.agency.name,
         case_number=f"{case.number}　文书编号 {document.number}",
-        fields=[(f.label, values[f.id]) for f in doc.fields if f.id not in services.OFFICER_FIELDS],
-        officers=services._officer_blocks(values) if doc.names_officers else None,
+        fields=[(f.label, values[f.id]) for f in doc.fields if f.id not in OFFICER_FIELDS],
+        officers=officer_blocks(values) if doc.names_officers else None,
         signatures=sigs,
         footer="草稿预览，不是定稿文书；定稿后以加盖电子印章的 PDF 为准",
     )

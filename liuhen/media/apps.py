@@ -7,10 +7,12 @@ class MediaConfig(AppConfig):
     verbose_name = "音像记录"
 
     def ready(self) -> None:
+        from liuhen.documents import hooks as document_hooks
         from liuhen.ledger.actions import ACTIONS
         from liuhen.ledger.records import ImmutableRecord, register
         from liuhen.media import derivatives  # noqa: F401  (previews: ledger actions, verify, post-probe task)
         from liuhen.media.actions import MEDIA_ACTIONS
+        from liuhen.media.guards import delivery_av_requirement
 
         for code, text in MEDIA_ACTIONS.items():
             ACTIONS.setdefault(code, text)
@@ -45,3 +47,4 @@ class MediaConfig(AppConfig):
         from liuhen.media import av_registry
 
         av_registry.ready()  # capture metadata, sessions, deadlines, the AV guard (provider "media")
+        document_hooks.delivery_av.register(delivery_av_requirement)  # 留置送达 etc. with mandatory AV

@@ -13,8 +13,8 @@ from django.utils import timezone
 from liuhen.cases import services
 from liuhen.cases.models import Case, CaseSource
 from liuhen.cases.requirements import approvals_needed
-from liuhen.cases.rules import APPROVAL_ROLES
 from liuhen.org.rules import Role
+from liuhen.policy.loader import get_profile
 
 
 @dataclass
@@ -28,7 +28,8 @@ class Staff:
     outsider: Any  # an officer of the same agency who does not handle the case
 
     def for_kind(self, kind: str) -> Any:
-        roles = APPROVAL_ROLES[kind]
+        """Someone who may record approvals of ``kind`` (the roles the agency's profile names for it)."""
+        roles = set(get_profile(self.agency.profile_id).approvals[kind].roles)
         for person in (self.officer, self.department_head, self.legal_reviewer, self.agency_head):
             if person.role_codes & roles:
                 return person
@@ -48,7 +49,8 @@ class Staff:
         return services.case_source_register(**args)
 
     def open(self, enforcement_type: str, **kw: Any) -> Case:
-        if enforcement_type == "penalty" and "source" not in kw and kw.get("procedure", "ordinary") == "ordinary":
+        et = get_profile(self.agency.profile_id).enforcement_types.get(enforcement_type)
+        if et is not None and et.requires_lead and "source" not in kw and kw.get("procedure", "ordinary") == "ordinary":
             kw["source"] = self.lead()
         kw.setdefault("title", f"测试{enforcement_type}")
         kw.setdefault("party_name", "某网吧")
@@ -178,7 +180,7 @@ def cover_av(staff: Staff, case: Case, stage_id: str) -> Any:
     """Where the stage needs AV (mandatory in the profile) and has none, record the agency head's
     approval of a written explanation (the media guard's way out that needs no media file); tests of
     the AV rules themselves link generated recordings instead (liuhen/media/tests)."""
-    from liuhen.media.guards import av_exemption_approve, stage_av_state
+    from liuhen.media.continuity.guards import av_exemption_approve, stage_av_state
 
     case.refresh_from_db()
     profile = services.profile_of(case)
@@ -225,7 +227,7 @@ def file_case(staff: Staff, case: Case) -> None:
     form = profile.document_types[profile.filing.form]
     values = {f.id: f"{f.label}内容" for f in form.fields}
     services.filing_form_submit(actor=staff.officer, case=case, values=values)
-    for kind in services.filing_chain(profile):
+    for kind in profile.filing_chain():
         services.approval_record(
             actor=staff.for_kind(kind), case=case, kind=kind, decision="approved", opinion="同意立案", suggestions="无"
         )

@@ -134,7 +134,7 @@ def test_penalty_case_stays_pending_until_the_configured_approvers_sign(staff_fo
     assert case.status == CaseStatus.OPEN and case.filed_at is not None
     assert case.source.status == "filed"
     kinds = list(Approval.objects.filter(case=case).values_list("kind", flat=True))
-    chain = services.filing_chain(services.profile_of(case))
+    chain = services.profile_of(case).filing_chain()
     assert kinds == chain
 
 
@@ -175,7 +175,7 @@ def test_approval_outside_authority_and_out_of_order_are_refused(staff_for):
             actor=staff.officer, case=case, kind="agency_head", decision="approved", opinion="同意"
         )
     assert exc.value.code == "approval_outside_authority"
-    chain = services.filing_chain(profile)
+    chain = profile.filing_chain()
     if len(chain) > 1:
         with pytest.raises(ApprovalRefused) as exc:
             services.approval_record(

@@ -26,9 +26,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from weasyprint import HTML
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
-
 from liuhen.policy.schema import SIGNERS
 
 # WeasyPrint logs every rendering step at INFO; a finalised document is not news.
@@ -46,16 +43,24 @@ class RenderError(ValueError):
         self.code = code
 
 
-class _OfflineFetcher(URLFetcher):
-    """Lets WeasyPrint read the ``data:`` URIs this module wrote and nothing else."""
+def offline_fetcher() -> Any:
+    """A WeasyPrint URL fetcher that reads the ``data:`` URIs this module wrote and nothing else.
 
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=("data",), fail_on_errors=True)
+    WeasyPrint loads Pango when imported, so it is imported only when a form is rendered: without
+    Pango the rest of the system runs, and ``manage.py check`` says what is missing (documents.checks).
+    """
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        if not url.lower().startswith("data:"):
-            raise FatalURLFetchingError(f"PDF 渲染不允许读取外部资源：{url[:80]}")
-        return super().fetch(url, headers)
+    class OfflineFetcher(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("data",), fail_on_errors=True)
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not url.lower().startswith("data:"):
+                raise FatalURLFetchingError(f"PDF 渲染不允许读取外部资源：{url[:80]}")
+            return super().fetch(url, headers)
+
+    return OfflineFetcher()
 
 
 CSS = """
@@ -250,6 +255,8 @@ def render_pdf(
     ``"witness"``; ``role`` is a signer code of the profile schema (``party``, ``witness``, ...) or
     a Chinese label. Raises :class:`RenderError` for a signature image that is not a PNG.
     """
+    from weasyprint import HTML  # loads Pango: only when a PDF is made (see offline_fetcher)
+
     document = HTML(
         string=render_html(
             title=title,
@@ -262,6 +269,6 @@ def render_pdf(
             footer=footer,
         ),
         base_url=None,
-        url_fetcher=_OfflineFetcher(),
+        url_fetcher=offline_fetcher(),
     )
     return document.write_pdf(pdf_identifier=True)

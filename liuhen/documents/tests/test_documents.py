@@ -263,7 +263,7 @@ def test_every_form_of_the_catalogue_is_produced_signed_and_sealed_for_a_penalty
 
     from liuhen.documents.pdf.seal import verify_seal
 
-    catalogue = services.catalogue(case)
+    catalogue = case_services.profile_of(case).document_types
     assert len(catalogue) >= 20
     needed = {x for form in catalogue.values() for x in form.needs_served}
     made = {}

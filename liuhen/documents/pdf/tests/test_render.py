@@ -11,7 +11,7 @@ import pytest
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
 
-from liuhen.documents.pdf.render import RenderError, _OfflineFetcher, render_html, render_pdf
+from liuhen.documents.pdf.render import RenderError, offline_fetcher, render_html, render_pdf
 
 from .conftest import interview_form, pdftoppm, pdftotext, png_signature
 
@@ -114,7 +114,7 @@ def test_render_pdf__signature_that_is_not_a_png__refused(image: bytes | str) ->
 @pytest.mark.parametrize("url", ["https://example.invalid/a.png", "http://127.0.0.1/a.css", "file:///etc/passwd"])
 def test_offline_fetcher__refuses_everything_but_data_uris(url: str) -> None:
     with pytest.raises(FatalURLFetchingError):
-        _OfflineFetcher().fetch(url)
+        offline_fetcher().fetch(url)
     # And WeasyPrint stops rather than rendering without it.
     with pytest.raises(FatalURLFetchingError):
-        HTML(string=f'<img src="{url}">', url_fetcher=_OfflineFetcher()).write_pdf()
+        HTML(string=f'<img src="{url}">', url_fetcher=offline_fetcher()).write_pdf()

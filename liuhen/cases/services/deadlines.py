@@ -7,8 +7,8 @@ pausing special stage (中止) is open, pausable clocks stand still and their du
 days they stood; an approved extension (延期) moves them by the days approved. A due date that falls
 in a year whose holidays are not yet known is computed on weekends alone and marked provisional.
 
-Callers (``liuhen.cases.services``) invoke these inside their transaction; nothing here writes the
-ledger itself, the calling transition's event records what the clocks did.
+The case services invoke these inside their transaction; nothing here writes the ledger itself, the
+calling step's event records what the clocks did.
 """
 
 from __future__ import annotations

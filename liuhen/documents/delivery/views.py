@@ -1,7 +1,8 @@
 """Delivery pages (送达): on a finalised version, the deliveries recorded with complete/incomplete
 badges and what is missing, and "记录送达" with a form that shows only the chosen method's fields and
 proof uploads; a case's served documents and their delivery state; proof files served through a
-permission-checked view that leaves a trace. The rules live in ``liuhen.documents.delivery``.
+permission-checked view that leaves a trace. The rules live in ``liuhen.documents.delivery.rules``;
+who may see and record deliveries is the documents' policies' (``liuhen.documents.policies``).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from liuhen.cases import selectors as case_selectors
 from liuhen.cases import services as case_services
+from liuhen.cases.policies import case_policy
 from liuhen.core.errors import DomainError
 from liuhen.documents import delivery, selectors
 from liuhen.documents.models import Delivery, DocumentVersion
+from liuhen.documents.policies import delivery_policy, document_policy
 
 # The page's fields per method (besides recipient, time, deliverers), in the order shown.
 COMMON = ("recipient", "delivered_at", "deliverers")
@@ -173,6 +175,7 @@ def version_deliveries(request: HttpRequest, pk: int, version: int) -> HttpRespo
             "rows": _rows(row),
             "methods": allowed,
             "served": delivery.must_be_served(document.doc_name),
+            "may_deliver": document_policy.user_can(request.user, "deliver", document),
         },
     )
 
@@ -257,7 +260,7 @@ def delivery_new(request: HttpRequest, pk: int, version: int) -> HttpResponse:
 def case_deliveries(request: HttpRequest, case_id: int) -> HttpResponse:
     """The case's documents that must be served, each with its delivery state."""
     try:
-        case = case_selectors.case_get(request.user, case_id)
+        case = case_policy.get(request.user, case_id)
     except DomainError as exc:
         raise Http404(exc.message) from exc
     profile = case_services.profile_of(case)
@@ -279,10 +282,8 @@ def case_deliveries(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 def delivery_proof(request: HttpRequest, delivery_id: int, sha256: str) -> HttpResponse:
-    row = Delivery.objects.select_related("case").filter(pk=delivery_id).first()
-    if row is None:
-        raise Http404("送达记录不存在")
     try:
+        row = delivery_policy.get(request.user, delivery_id)
         data, mime = delivery.delivery_proof_read(actor=request.user, delivery=row, sha256=sha256)
     except DomainError as exc:
         raise Http404(exc.message) from exc

@@ -17,13 +17,14 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Form, Router, Schema, Status
 
-from liuhen.cases import selectors as case_selectors
 from liuhen.cases import services as case_services
+from liuhen.cases.policies import case_policy
 from liuhen.core.api import ERRORS
 from liuhen.core.errors import NotFound
 from liuhen.core.inputs import Count, Id
 from liuhen.documents import delivery, selectors
 from liuhen.documents.models import Delivery, DocumentVersion
+from liuhen.documents.policies import delivery_policy
 
 router = Router(tags=["送达"])
 
@@ -245,7 +246,7 @@ def delivery_create_multipart(request: HttpRequest, document_id: Id, version: Co
 
 @router.get("/cases/{case_id}", response={200: list[ServedOut], **ERRORS}, summary="案件须送达的文书及其送达情况")
 def case_served(request: HttpRequest, case_id: Id) -> Any:
-    case = case_selectors.case_get(_user(request), case_id)
+    case = case_policy.get(_user(request), case_id)
     reqs = {r.code: r for r in delivery.delivery_requirements(case, case_services.profile_of(case))}
     out = []
     for version in delivery.served_versions(case):
@@ -265,7 +266,7 @@ def case_served(request: HttpRequest, case_id: Id) -> Any:
 
 @router.get("/{delivery_id}/proofs/{sha256}", response={200: None, **ERRORS}, summary="送达证明文件（查阅留痕）")
 def proof_get(request: HttpRequest, delivery_id: Id, sha256: str) -> Any:
-    row = selectors.delivery_get(_user(request), delivery_id)
+    row = delivery_policy.get(_user(request), delivery_id)
     data, mime = delivery.delivery_proof_read(actor=_user(request), delivery=row, sha256=sha256)
     response = HttpResponse(data, content_type=mime)
     response["Cache-Control"] = "private, no-store"
