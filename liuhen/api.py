@@ -24,7 +24,7 @@ from liuhen.documents.api import router as documents_router
 from liuhen.documents.delivery.api import router as deliveries_router
 from liuhen.org.services import api_token_authenticate
 from liuhen.policy.api import router as policy_router
-from liuhen.policy.calendar_api import router as calendar_router
+from liuhen.policy.calendar.api import router as calendar_router
 
 
 class TokenAuth(HttpBearer):

@@ -13,7 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/", include("liuhen.org.urls")),
     path("policy/", include("liuhen.policy.urls")),
-    path("calendar/", include("liuhen.policy.calendar_urls")),
+    path("calendar/", include("liuhen.policy.calendar.urls")),
     path("ledger/", include("liuhen.ledger.urls")),
     path("cases/", include("liuhen.cases.urls")),
     path("documents/", include("liuhen.documents.urls")),

@@ -9,11 +9,11 @@ from typing import Any
 
 from django.core import checks
 
+from liuhen.policy.loader import registry
+
 
 @checks.register("liuhen_policy")
 def check_policy_profiles(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from liuhen.policy.loader import registry
-
     result = registry()
     messages: list[checks.CheckMessage] = [checks.Warning(w, id="policy.W001") for w in result.warnings]
     messages += [

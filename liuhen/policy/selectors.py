@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from liuhen.core import roles
-from liuhen.core.errors import PermissionDenied
 from liuhen.policy.errors import ProfileNotFound
 from liuhen.policy.loader import get_profile, profile_digest
+from liuhen.policy.policies import profile_policy
 from liuhen.policy.schema import (
     APPROVAL_KINDS,
     APPROVER_ROLES,
@@ -31,14 +30,9 @@ from liuhen.policy.schema import (
 )
 
 
-def _require_read(user: Any) -> None:
-    if not roles.has_permission(user, roles.P_POLICY_READ):
-        raise PermissionDenied("无权查看执法规则（需要权限 policy.read）")
-
-
 def profile_for_user(user: Any) -> Profile:
     """The profile of the user's agency."""
-    _require_read(user)
+    profile_policy.require(user, "view")
     agency = getattr(user, "agency", None)
     if agency is None:
         raise ProfileNotFound("当前用户不属于任何执法机关，没有适用的执法规则配置")
@@ -48,7 +42,7 @@ def profile_for_user(user: Any) -> Profile:
 def profile_by_id(user: Any, profile_id: str) -> Profile:
     """A profile by id: one that does not exist is not found for everyone, then the role is checked."""
     profile = get_profile(profile_id)
-    _require_read(user)
+    profile_policy.require(user, "view")
     return profile
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from liuhen.core.errors import ValidationFailed
 from liuhen.org import rules
-from liuhen.policy import calendar, calendar_services
+from liuhen.policy import calendar
 from liuhen.policy.calendar import CalendarYearUnknown, DayKind, DaySource, YearSource
+from liuhen.policy.calendar import services as calendar_services
 
 D = dt.date
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -11,8 +11,9 @@ from django.core.management import CommandError, call_command
 from liuhen.core.errors import Conflict, NotFound, PermissionDenied
 from liuhen.ledger.models import Event
 from liuhen.org import rules
-from liuhen.policy import calendar, calendar_services
-from liuhen.policy.calendar_services import CalendarInputInvalid, HolidayRange, YearTable
+from liuhen.policy import calendar
+from liuhen.policy.calendar import services as calendar_services
+from liuhen.policy.calendar.services import CalendarInputInvalid, HolidayRange, YearTable
 from liuhen.policy.models import CalendarDay, CalendarYear
 from liuhen.policy.tests.test_calendar import TABLE_2027
 
@@ -133,15 +134,15 @@ def test_calendar_year_confirm__writes_event_and_ends_provisional(sysadmin):
 def test_calendar_year_confirm__announces_changed_year_on_commit(sysadmin, django_capture_on_commit_callbacks):
     received = []
 
-    def listener(sender, years, **kwargs):
+    def listener(*, years):
         received.append(years)
 
-    calendar.calendar_changed.connect(listener)
+    calendar.calendar_changed.register(listener)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             calendar_services.calendar_year_import(actor=sysadmin, table=TABLE_2027)
     finally:
-        calendar.calendar_changed.disconnect(listener)
+        calendar.calendar_changed.unregister(listener)
     assert [2027] in received
 
 

@@ -1,6 +1,6 @@
 """``manage.py calendar_import FILE``: enter a whole year of the State Council holiday calendar.
 
-The file (YAML, see ``calendar_services.parse_year_table``) lists the year's holiday ranges and
+The file (YAML, see ``liuhen.policy.calendar.services.parse_year_table``) lists the year's holiday ranges and
 make-up working days and names the notice they come from; the year is confirmed unless
 ``--no-confirm``. A year that already has entered days is only replaced with ``--replace``. The
 ledger records the import as done by ``--user`` (a system administrator) or by the system.
@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from liuhen.core.errors import DomainError
-from liuhen.policy import calendar_services
+from liuhen.policy.calendar import services as calendar_services
 
 
 class Command(BaseCommand):

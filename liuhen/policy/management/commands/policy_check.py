@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from liuhen.policy.loader import check_directory, display_name, profile_digest
+from liuhen.policy.snapshots import profile_snapshot_register, version_conflicts
 
 
 class Command(BaseCommand):
@@ -48,8 +49,6 @@ class Command(BaseCommand):
 
     def _version_problems(self, profiles: dict[str, Any], directory: Path) -> list[str]:
         try:
-            from liuhen.policy.snapshots import version_conflicts
-
             conflicts = version_conflicts(profiles)
         except DatabaseError:
             self.stderr.write(self.style.WARNING("警告：数据库未就绪（未执行 migrate？），跳过版本号检查"))
@@ -61,8 +60,6 @@ class Command(BaseCommand):
         ]
 
     def _register(self, profiles: dict[str, Any]) -> None:
-        from liuhen.policy.snapshots import profile_snapshot_register
-
         try:
             for pid in sorted(profiles):
                 profile_snapshot_register(actor=None, profile=profiles[pid])

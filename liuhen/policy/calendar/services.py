@@ -4,7 +4,7 @@ For years the ``chinese-calendar`` package does not know, the system administrat
 Council's holidays and make-up working days — one day at a time, or a whole year from a small YAML
 file — and then confirms the year, after which deadlines in it are no longer provisional. Each service
 checks the whole input first (nothing is stored when any of it is wrong), writes in one transaction
-with its ledger event, and announces the changed years on commit (``calendar.calendar_changed``) so
+with its ledger event, and announces the changed years on commit (``workdays.calendar_changed``) so
 deadline services can recompute provisional due dates.
 """
 
@@ -18,11 +18,11 @@ from typing import Any
 import yaml
 from django.db import transaction
 
-from liuhen.core import roles
-from liuhen.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from liuhen.core.errors import Conflict, NotFound, ValidationFailed
 from liuhen.ledger.services import record
-from liuhen.policy import calendar
+from liuhen.policy.calendar import workdays as calendar
 from liuhen.policy.models import CalendarDay, CalendarYear
+from liuhen.policy.policies import calendar_policy
 
 NAME_MAX = CalendarDay._meta.get_field("name").max_length or 60
 SOURCE_MAX = CalendarYear._meta.get_field("source").max_length or 200
@@ -36,14 +36,15 @@ class CalendarInputInvalid(ValidationFailed):
     message = "工作日历数据有误"
 
 
-def _require(actor: Any, perm: str = roles.P_SETTINGS_MANAGE) -> None:
-    if actor is not None and not roles.has_permission(actor, perm):
-        raise PermissionDenied("只有系统管理员可以维护工作日历（需要权限 org.settings.manage）")
+def _check_actor(actor: Any) -> None:
+    """The calendar policy's ``manage``; ``actor=None`` is the operator at the command line."""
+    if actor is not None:
+        calendar_policy.require(actor, "manage")
 
 
 def _announce(years: Iterable[int]) -> None:
     changed = sorted(set(years))
-    transaction.on_commit(lambda: calendar.calendar_changed.send(sender=CalendarDay, years=changed))
+    transaction.on_commit(lambda: calendar.calendar_changed(years=changed))
 
 
 def _check_year(year: int) -> None:
@@ -86,7 +87,7 @@ def calendar_day_set(*, actor: Any, day: dt.date, is_working_day: bool, name: st
     A make-up working day must be a Saturday or Sunday, unless it corrects a day the package lists
     as a holiday; marking an ordinary weekday as working again is done by clearing its entry.
     """
-    _require(actor)
+    _check_actor(actor)
     day = calendar.as_local_date(day)
     _check_year(day.year)
     name = _clean_name(name, _label(day))
@@ -127,7 +128,7 @@ def calendar_day_set(*, actor: Any, day: dt.date, is_working_day: bool, name: st
 
 def calendar_day_clear(*, actor: Any, day: dt.date) -> None:
     """Remove one entered day, so the package or the weekend rule answers for it again."""
-    _require(actor)
+    _check_actor(actor)
     day = calendar.as_local_date(day)
     with transaction.atomic():
         entry = CalendarDay.objects.select_for_update().filter(day=day).first()
@@ -152,7 +153,7 @@ def calendar_year_confirm(*, actor: Any, year: int, source: str) -> CalendarYear
 
     From then on deadlines in ``year`` are no longer provisional and strict queries answer.
     """
-    _require(actor)
+    _check_actor(actor)
     _check_year(year)
     _check_not_package_year(year)
     source = (source or "").strip()
@@ -365,7 +366,7 @@ def calendar_year_import(*, actor: Any, table: YearTable, confirm: bool = True, 
     A year that already has entered days is only overwritten with ``replace``. Everything is checked
     before anything is written; the ledger keeps the whole table.
     """
-    _require(actor)
+    _check_actor(actor)
     off, work = _validate_table(table)
     source = table.source.strip()
     if confirm and not source:

@@ -18,7 +18,8 @@ from ninja import Field, Query, Router, Schema
 from liuhen.core.api import ErrorOut
 from liuhen.core.errors import ValidationFailed
 from liuhen.core.inputs import Year
-from liuhen.policy import calendar, calendar_services
+from liuhen.policy.calendar import services as calendar_services
+from liuhen.policy.calendar import workdays as calendar
 
 router = Router(tags=["工作日历"])
 

@@ -31,14 +31,15 @@ from enum import StrEnum
 from typing import Any
 
 import chinese_calendar
-from django.dispatch import Signal
 from django.utils import timezone
 
 from liuhen.core.errors import DomainError, ValidationFailed
+from liuhen.core.hooks import Hook
+from liuhen.policy.models import CalendarDay, CalendarYear
 
-# Sent (after commit) when entered calendar data changes, with ``years=[...]``: deadline services
-# listen to recompute the due dates they stored as provisional for those years.
-calendar_changed = Signal()
+# Called (after commit) when entered calendar data changes, with ``years=[...]``: a deadline service
+# may register to recompute the due dates it stored as provisional for those years.
+calendar_changed = Hook("calendar_changed", "Entered calendar data changed, after commit: years.")
 
 # Longest span one query may count. Legal deadlines are days or weeks; this only stops a typo
 # (n = 100000) from walking the calendar for minutes.
@@ -282,15 +283,11 @@ class WorkingCalendar:
     # --- reading the tables ---
     def _confirmed_years(self) -> set[int]:
         if self._confirmed is None:
-            from liuhen.policy.models import CalendarYear
-
             self._confirmed = set(CalendarYear.objects.values_list("year", flat=True))
         return self._confirmed
 
     def _entered_days(self, year: int) -> dict[dt.date, tuple[bool, str]]:
         if year not in self._entered:
-            from liuhen.policy.models import CalendarDay
-
             rows = CalendarDay.objects.filter(day__gte=dt.date(year, 1, 1), day__lte=dt.date(year, 12, 31))
             self._entered[year] = {r.day: (r.is_working_day, r.name) for r in rows}
         return self._entered[year]
@@ -408,8 +405,6 @@ class WorkingCalendar:
     # --- overview ---
     def year_statuses(self, years: list[int] | range) -> list[YearStatus]:
         """Status of each year in ``years`` plus every year with entered data (for the calendar page)."""
-        from liuhen.policy.models import CalendarDay, CalendarYear
-
         wanted = set(years)
         counts: dict[int, list[int]] = {}
         for day, working in CalendarDay.objects.values_list("day", "is_working_day"):

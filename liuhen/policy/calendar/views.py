@@ -3,7 +3,8 @@
 Anyone logged in sees which years the calendar knows and can compute "date + N working days" with
 the answer marked provisional where a year is unknown. The system administrator (org.settings.manage)
 enters holidays and make-up working days, imports a whole year from YAML and confirms years. Views
-translate forms and delegate to ``calendar_services``; the rules live there and in ``calendar``.
+translate forms and delegate to ``calendar.services``; the rules live there and in ``calendar.workdays``;
+who may maintain the calendar is the calendar policy's (``liuhen.policy.policies``).
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from liuhen.core import roles
 from liuhen.core.errors import DomainError
 from liuhen.core.errors import PermissionDenied as DomainPermissionDenied
-from liuhen.policy import calendar, calendar_services
+from liuhen.policy.calendar import services as calendar_services
+from liuhen.policy.calendar import workdays as calendar
 from liuhen.policy.models import CalendarDay
+from liuhen.policy.policies import calendar_policy
 
-DENIED = "只有系统管理员可以维护工作日历"
 # The computation page lists each day it counted, up to this many (beyond, it only gives the answer).
 STEPS_SHOWN_MAX = 62
 IMPORT_MAX_BYTES = 64 * 1024
@@ -113,13 +114,10 @@ class YearImportForm(_Bootstrap, forms.Form):
         return upload
 
 
-def _can_manage(request: HttpRequest) -> bool:
-    return roles.has_permission(request.user, roles.P_SETTINGS_MANAGE)
-
-
-def _need_manage(request: HttpRequest) -> None:
-    if not _can_manage(request):
-        raise PermissionDenied(DENIED)
+def _manager_only(request: HttpRequest) -> None:
+    refused = calendar_policy.refusal(request.user, "manage")
+    if refused is not None:
+        raise PermissionDenied(refused.message)
 
 
 def _run(request: HttpRequest, action: Callable[[], Any], success: Callable[[Any], str]) -> bool:
@@ -142,7 +140,7 @@ def _page(request: HttpRequest, *, status: int = 200, **forms_: Any) -> HttpResp
         "today": today,
         "years": cal.year_statuses(range(today.year - 1, today.year + 3)),
         "package_span": calendar.package_years(),
-        "can_manage": _can_manage(request),
+        "can_manage": calendar_policy.user_can(request.user, "manage"),
     }
     calc = CalcForm(request.GET) if "n" in request.GET else CalcForm(initial={"start": today, "n": 2})
     context["calc_form"] = calc
@@ -178,7 +176,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def day_set(request: HttpRequest) -> HttpResponse:
-    _need_manage(request)
+    _manager_only(request)
     form = DaySetForm(request.POST)
     if not form.is_valid():
         return _page(request, status=400, day_form=form)
@@ -199,7 +197,7 @@ def day_set(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def day_clear(request: HttpRequest) -> HttpResponse:
-    _need_manage(request)
+    _manager_only(request)
     form = DayClearForm(request.POST)
     if form.is_valid():
         day = form.cleaned_data["day"]
@@ -216,7 +214,7 @@ def day_clear(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def year_confirm(request: HttpRequest) -> HttpResponse:
-    _need_manage(request)
+    _manager_only(request)
     form = YearConfirmForm(request.POST)
     if not form.is_valid():
         return _page(request, status=400, confirm_form=form)
@@ -234,7 +232,7 @@ def year_confirm(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def year_import(request: HttpRequest) -> HttpResponse:
-    _need_manage(request)
+    _manager_only(request)
     form = YearImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, status=400, import_form=form)
