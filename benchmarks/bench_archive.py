@@ -32,11 +32,11 @@ django.setup()
 
 import bagit  # noqa: E402
 
-from liuhen.archive import disc  # noqa: E402
-from liuhen.archive.checks import check_package, verify_manifests  # noqa: E402
-from liuhen.archive.package import build_package  # noqa: E402
-from liuhen.archive.spec import Cover, ItemKind, PackageItem, PackageSpec, SourceFile, Volume  # noqa: E402
-from liuhen.archive.tests.factory import Ledger, digests  # noqa: E402
+from liuhen.archive.bagit import disc_image as disc  # noqa: E402
+from liuhen.archive.bagit.checks import check_package, verify_manifests  # noqa: E402
+from liuhen.archive.bagit.package import build_package  # noqa: E402
+from liuhen.archive.bagit.spec import Cover, ItemKind, PackageItem, PackageSpec, SourceFile, Volume  # noqa: E402
+from liuhen.archive.bagit.tests.factory import Ledger, digests  # noqa: E402
 
 MB = 1000 * 1000
 

@@ -19,6 +19,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from liuhen.cases.api import router as cases_router
+from liuhen.archive.casefiles.api import router as archive_router
+from liuhen.archive.discs.api import router as discs_router
+from liuhen.archive.retention.api import router as retention_router
 from liuhen.core.errors import DomainError
 from liuhen.documents.api import router as documents_router
 from liuhen.documents.delivery.api import router as deliveries_router
@@ -147,7 +150,6 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from liuhen.archive.discs_api import router as discs_router
     from liuhen.devices.api import router as devices_router
     from liuhen.ledger.api import router as ledger_router
     from liuhen.media.api import router as media_router
@@ -165,8 +167,8 @@ def _register_routers() -> None:
     api.add_router("/media/", media_router)
     api.add_router("/av/", av_router)  # continuity: capture metadata, sessions, deadlines, the AV guard
     api.add_router("/discs/", discs_router)  # evidence discs (刻制光盘)
-    api.add_router("/retention/", __import__("liuhen.archive.retention_api", fromlist=["router"]).router)
-    api.add_router("/archive/", __import__("liuhen.archive.api", fromlist=["router"]).router)  # 立卷归档
+    api.add_router("/retention/", retention_router)  # 保管期限、冻结与销毁
+    api.add_router("/archive/", archive_router)  # 立卷归档
 
 
 _register_routers()

@@ -19,10 +19,10 @@ urlpatterns = [
     path("documents/", include("liuhen.documents.urls")),
     path("devices/", include("liuhen.devices.urls")),
     path("media/", include("liuhen.media.urls")),
-    path("discs/", include("liuhen.archive.disc_urls")),
+    path("discs/", include("liuhen.archive.discs.urls")),
     path("api/uploads/", include("liuhen.media.tus_urls")),
-    path("retention/", include("liuhen.archive.retention_urls")),
-    path("archive/", include("liuhen.archive.urls")),
+    path("retention/", include("liuhen.archive.retention.urls")),
+    path("archive/", include("liuhen.archive.casefiles.urls")),
     path("api/", api.urls),
 ]
 

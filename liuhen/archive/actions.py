@@ -1,7 +1,7 @@
 """Ledger actions of the archive app, merged into ``liuhen.ledger.actions.ACTIONS`` when the app loads.
 
-Case-file transitions are ledger events (plus case timeline entries), not rows of their own.
-RETENTION and DISCS: append your codes here (keep the ``<object>.<verb>ed`` form).
+Case-file transitions are ledger events (plus case timeline entries), not rows of their own. A new
+action of the archive gets its Chinese label here (keep the ``<object>.<verb>ed`` form).
 """
 
 from __future__ import annotations

@@ -7,21 +7,23 @@ class ArchiveConfig(AppConfig):
     verbose_name = "立卷归档"
 
     def ready(self) -> None:
-        from liuhen.archive.casefiles import case_file_open
-        from liuhen.cases.hooks import case_closed
-
-        case_closed.register(lambda *, case, actor: case_file_open(case=case, actor=actor))
+        from liuhen.archive import policies  # noqa: F401  (registers the archive's kinds by name)
         from liuhen.archive.actions import ARCHIVE_ACTIONS
+        from liuhen.archive.casefiles.assembly import case_file_open
+        from liuhen.archive.retention import hooks as retention_hooks
+        from liuhen.cases.hooks import case_closed
+        from liuhen.core.hooks import deletion_refused, record_stored
         from liuhen.ledger.actions import ACTIONS
+        from liuhen.ledger.blobstore.verification import register_disposed
         from liuhen.ledger.records import ImmutableRecord, register
 
         for code, text in ARCHIVE_ACTIONS.items():
             ACTIONS.setdefault(code, text)
+        # A closed case opens its case file (in the closing transaction).
+        case_closed.register(case_file_open)
         # Retention: classes on store, the ORM refusal log, disposed blobs known to verify.
-        from liuhen.archive import retention_hooks
-        from liuhen.ledger.blobstore.verification import register_disposed
-
-        retention_hooks.connect()
+        record_stored.register(retention_hooks.on_record_stored)
+        deletion_refused.register(retention_hooks.on_deletion_refused)
         register_disposed(retention_hooks.disposed_blobs)
         # Write-once rows: each is created with its event (object_id = the row's pk), whose payload
         # carries these columns by the same names; ``manage.py verify`` compares the two.

@@ -1,4 +1,8 @@
-"""Archive errors: stable codes for programs, Chinese messages for people."""
+"""The base of the archive's errors (stable codes for programs, Chinese messages for people).
+
+Each sub-domain keeps its own beside its code: ``bagit/errors.py`` (packages and disc images),
+``casefiles/errors.py``, ``discs/errors.py``, ``retention/errors.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,35 +13,3 @@ class ArchiveError(DomainError):
     code = "archive_error"
     status = 400
     message = "归档操作失败"
-
-
-class PackageSpecInvalid(ArchiveError):
-    code = "package_spec_invalid"
-    status = 422
-    message = "归档包的描述不完整或有误"
-
-
-class SourceDigestMismatch(ArchiveError):
-    """A source file's bytes differ from the digests the blob store recorded for it."""
-
-    code = "source_digest_mismatch"
-    status = 409
-    message = "原始文件的摘要与存储记录不符"
-
-
-class DiscTooLarge(ArchiveError):
-    code = "disc_too_large"
-    status = 422
-    message = "所选文件超出光盘容量"
-
-
-class DiscSpecInvalid(ArchiveError):
-    code = "disc_spec_invalid"
-    status = 422
-    message = "光盘内容描述不完整或有误"
-
-
-class DiscReadbackFailed(ArchiveError):
-    code = "disc_readback_failed"
-    status = 500
-    message = "光盘镜像回读校验未通过"

@@ -1,4 +1,4 @@
-"""Case files (立卷归档), retention, legal holds, disposal with tombstones, evidence discs (issue 7).
+"""Case files (立卷归档), retention, legal holds, disposal with tombstones, evidence discs.
 
 Clauses arch-case-file-complete, time-archive-30d, store-av-retention-min, store-text-retention,
 arch-av-evidence-disc.
@@ -17,6 +17,8 @@ Decisions (ADR 0010, "Models"):
   ``package_sha256``: one digest in the ledger pins the whole package.
 - Retention only grows: ``RetentionAssignment`` rows are write-once and a new, longer one supersedes;
   a hold is lifted by a ``HoldRelease`` row, never by editing the hold; a ``Tombstone`` is forever.
+- ``CaseFile`` and ``EvidenceDisc`` change as their work goes on but are never deleted through the ORM
+  (``Retained``): only an approved disposal batch disposes of what they hold.
 """
 
 from __future__ import annotations
@@ -24,7 +26,37 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from liuhen.archive.retention.errors import RecordNotExpired
+from liuhen.core.hooks import deletion_refused
 from liuhen.core.writeonce import WriteOnce
+
+
+def _deletion_refused() -> RecordNotExpired:
+    return RecordNotExpired("案卷和证据光盘只能经批准的销毁批次处置，不能直接删除", code="retention_delete_refused")
+
+
+class RetainedQuerySet(models.QuerySet):
+    def delete(self):
+        deletion_refused(model=self.model._meta.label, pks=list(self.values_list("pk", flat=True)), via="queryset")
+        raise _deletion_refused()
+
+    delete.queryset_only = True
+
+
+class Retained(models.Model):
+    """Rows under retention that are updated but never deleted through the ORM (clause
+    integ-no-destroy-within-retention): the refusal is raised after the ``deletion_refused`` hook,
+    which the archive logs in the ledger."""
+
+    objects = RetainedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        deletion_refused(model=type(self)._meta.label, pks=[self.pk], via="instance")
+        raise _deletion_refused()
+
 
 # ---------------------------------------------------------------- object references
 
@@ -50,7 +82,7 @@ class CaseFileStatus(models.TextChoices):
     REJECTED = "rejected", "检测未通过"
 
 
-class CaseFile(models.Model):
+class CaseFile(Retained):
     """案卷: one per case, opened when the case closes, archived by the records keeper."""
 
     agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="case_files")
@@ -343,7 +375,7 @@ class DiscStatus(models.TextChoices):
     FAILED = "failed", "失败"
 
 
-class EvidenceDisc(models.Model):
+class EvidenceDisc(Retained):
     """An evidence disc image (ISO 9660 + Joliet + Rock Ridge) of selected records of a case."""
 
     agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="+")
@@ -368,7 +400,7 @@ class EvidenceDisc(models.Model):
     requested_at = models.DateTimeField("申请时间")
     built_at = models.DateTimeField("完成时间", null=True, blank=True)
     error = models.TextField("错误", blank=True)
-    # DISCS (liuhen.archive.discs): progress a page can poll, and what the read-back verified.
+    # Progress a page can poll while the worker builds, and what the read-back verified.
     phase = models.CharField("当前步骤", max_length=40, blank=True)
     files_total = models.PositiveIntegerField("文件数", default=0)
     files_done = models.PositiveIntegerField("已写入文件数", default=0)

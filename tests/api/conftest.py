@@ -68,8 +68,10 @@ def _run_tasks(prefix: str) -> None:
 
 
 def _build_agency(code: str, folder: Path) -> AgencyWorld:
-    from liuhen.archive import discs, disposal, holds, retention
+    from liuhen.archive.discs import requests as discs
     from liuhen.archive.models import CaseFile
+    from liuhen.archive.retention import disposal, holds
+    from liuhen.archive.retention import terms as retention
     from liuhen.cases import services as cases
     from liuhen.cases.models import Case, CaseSource
     from liuhen.devices.models import Device
@@ -147,7 +149,7 @@ def _build_agency(code: str, folder: Path) -> AgencyWorld:
         extracted_at=timezone.now() - dt.timedelta(hours=1),
         medium="cd",
     )
-    _run_tasks("liuhen.archive.discs_tasks.")
+    _run_tasks("liuhen.archive.discs.build.disc_build_task")
     w.ids["disc"] = disc.pk
 
     held = media.av_record_ingest(actor=officer, stream=io.BytesIO(f"{code} 冻结".encode()), filename="held.mp4")
@@ -183,7 +185,8 @@ def _build_agency(code: str, folder: Path) -> AgencyWorld:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory) -> World:
-    from liuhen.ledger import services as ledger
+    from liuhen.ledger.checkpoints import checkpoint_create
+    from liuhen.ledger.integrity import verification_report_save
     from liuhen.org.models import Agency
 
     folder = tmp_path_factory.mktemp("authz")
@@ -201,8 +204,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> World:
         assert "memory" in name or "test" in name, f"not a test database: {name}"
         call_command("load_demo", accounts_file=folder / "accounts.txt", stdout=io.StringIO())
         own, other = (_build_agency(code, folder) for code in AGENCIES)
-        ledger.checkpoint_create()
-        report = ledger.verification_report_save(findings=[], summary="未发现问题")
+        checkpoint_create()
+        report = verification_report_save(findings=[], summary="未发现问题")
         global_ids = {"report": report.pk, "profile": Agency.objects.get(code=AGENCIES[0]).profile_id}
         clients = {}
         for role, user in own.users.items():

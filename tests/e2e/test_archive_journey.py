@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from liuhen.archive.casefiles.tests.test_casefiles import _closed_case
+from liuhen.archive.casefiles.tests.test_views import run_assembly_tasks
 from liuhen.archive.models import CaseFile, CaseFileStatus
-from liuhen.archive.tests.test_casefile_views import run_assembly_tasks
-from liuhen.archive.tests.test_casefiles import _closed_case
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
 from liuhen.org.rules import Role

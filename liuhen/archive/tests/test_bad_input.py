@@ -1,4 +1,4 @@
-"""Bad input on the archive pages and services is refused with a code, never a 500 (issue 11 item 5):
+"""Bad input on the archive pages and services is refused with a code, never a 500:
 ids that arrive as text are parsed once (``liuhen.core.inputs.parse_id``; ``str.isdigit()`` also takes
 ``²``, and ``int("abc")`` raises)."""
 
@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from liuhen.archive import discs
-from liuhen.media import services as media
+from liuhen.archive.discs.errors import DiscRecordRefused
+from liuhen.archive.discs.selection import resolve_selection
+from liuhen.media.ingest import originals as media
 from liuhen.org.rules import Role
 
 HUGE = "1234567890123456789012345"
@@ -27,8 +28,8 @@ def _blobs(settings, tmp_path):
 def test_disc_selection__a_reference_that_is_no_id_is_refused_with_a_code(staff_for, ref):
     staff = staff_for("dongxihu-culture")
     case = staff.open("inspection")
-    with pytest.raises(discs.DiscRecordRefused) as refused:
-        discs.resolve_selection(case, [ref])
+    with pytest.raises(DiscRecordRefused) as refused:
+        resolve_selection(case, [ref])
     assert ref in refused.value.message
 
 

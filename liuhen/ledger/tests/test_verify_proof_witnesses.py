@@ -114,7 +114,7 @@ def _stored(data: bytes, settings, tmp_path: Path) -> str:
 
 @pytest.mark.clause("integ-audit-trail-traceability")
 def test_verify_disc__checks_the_witnesses_of_the_disc_checkpoint(append, witnesses, tmp_path, settings):
-    from liuhen.archive.discs import _proofs_for
+    from liuhen.archive.discs.build import disc_proofs
 
     root = tmp_path / "disc"
     (root / "data").mkdir(parents=True)
@@ -125,7 +125,7 @@ def test_verify_disc__checks_the_witnesses_of_the_disc_checkpoint(append, witnes
     append(2)
     cp = checkpoints.checkpoint_create()
     cosigning.cosignature_record(checkpoint=cp.note, cosignature=witnesses[0].cosign(cp))
-    proofs, note, vkey = _proofs_for([sha])
+    proofs, note, vkey = disc_proofs([sha])
     assert note.startswith(cp.note) and note.count("\u2014 ") == 2  # log + 市司法局 (quorum 2 not met)
     (root / "data" / "evidence.bin").write_bytes(data)
     (root / "manifest-sha256.txt").write_text(f"{sha}  data/evidence.bin\n", "utf-8")

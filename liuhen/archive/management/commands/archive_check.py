@@ -11,7 +11,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liuhen.archive.casefiles import case_file_check
+from liuhen.archive.casefiles.archiving import case_file_check
 from liuhen.archive.models import CaseFile
 from liuhen.core.errors import DomainError
 

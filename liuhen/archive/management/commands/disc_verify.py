@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liuhen.archive.discs import disc_verify
+from liuhen.archive.discs.verify import disc_verify
 from liuhen.archive.models import DiscStatus, EvidenceDisc
 
 

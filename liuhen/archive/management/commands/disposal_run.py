@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liuhen.archive.disposal import disposal_run, log_refused
 from liuhen.archive.models import DisposalBatch, DisposalItemState
+from liuhen.archive.retention.disposal import disposal_run, log_refused
 from liuhen.core.errors import DomainError
 
 
