@@ -105,9 +105,11 @@ def case_file_archive(*, actor: Any, case_file: CaseFile) -> CaseFile:
         cf.checked_by, cf.checked_at = actor, report.checked_at
         cf.archived_by, cf.archived_at = actor, now
         cf.save()
-        retention_case_archived(actor=actor, case_file=cf)
         case.archived_at = now
         case.save(update_fields=["archived_at"])
+        retention_case_archived(
+            actor=actor, case_file=cf
+        )  # after the case's archiving date is saved: it counts from it
         changes = case_services.deadlines.on_event(case, case_services.profile_of(case), "case_archived", at=now)
         case_services.timeline_record(
             case,

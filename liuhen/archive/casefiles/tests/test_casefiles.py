@@ -16,6 +16,7 @@ from liuhen.archive.casefiles import assembly
 from liuhen.archive.casefiles.archiving import case_file_archive
 from liuhen.archive.casefiles.errors import CaseFileForbidden, CaseFileRefused
 from liuhen.archive.models import CaseFile, CaseFileItem, CaseFileStatus
+from liuhen.archive.retention.terms import add_period, current_assignments
 from liuhen.cases.models import CaseDeadline
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
@@ -84,6 +85,12 @@ def test_case_file__full_penalty_case_archived(staff_for, make_user, tmp_path, p
     if archiving is not None:
         archiving.refresh_from_db()
         assert archiving.status == "met"
+    # the case file's own term runs from the day it was archived (10年 in 东西湖; open where the profile is silent)
+    (term,) = current_assignments("case_file", str(cf.pk))
+    if profile == "dongxihu-culture":
+        assert term.keep_until == add_period(timezone.localdate(cf.archived_at), 10, "years")
+    else:
+        assert term.keep_until is None and not term.permanent
     event = Event.objects.filter(action="case_file.archived").get()
     assert json.loads(event.payload)["package_sha256"] == cf.package_sha256
     assert not (root / "bag-info.txt").stat().st_mode & 0o222  # read-only
