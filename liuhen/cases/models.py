@@ -45,7 +45,7 @@ class CaseSource(models.Model):
     summary = models.TextField("线索内容")
     party_name = models.CharField("当事人", max_length=200, blank=True)
     party_info = models.TextField("当事人基本情况", blank=True)
-    # Protected identity (投诉人、举报人): never shown to the party (access rules, issue 8).
+    # Protected identity (投诉人、举报人): never shown to the party; who sees it is lead_policy's view_identity.
     reporter_name = models.CharField("投诉人/举报人", max_length=100, blank=True)
     reporter_contact = models.CharField("联系方式", max_length=100, blank=True)
     referring_body = models.CharField("交办/移送机关", max_length=200, blank=True)

@@ -2,9 +2,9 @@
 
 Clauses flow-recording-plan-per-type, src-filing-approval, src-filing-form-content, doc-legal-review,
 doc-internal-approval. Each requirement is ``met``, ``missing`` (blocks the step, and the refusal
-names it) or ``pending``: a check another app owns (文书: documents, 音像记录: media), which registers
-its provider in its ``ready()``. Without a provider those requirements are shown as pending on the
-case and written into the transition's ledger event, never skipped silently.
+names it) or ``pending`` (recorded in the transition's ledger event, shown on the case, not
+blocking). The apps above cases add their part through ``register_provider`` in their ``ready()``:
+documents (the stage's 文书, deliveries) and media (音像记录, and the summary procedure's AV).
 """
 
 from __future__ import annotations
@@ -45,28 +45,6 @@ def register_provider(name: str, provider: Provider | SummaryProvider) -> None:
     _PROVIDERS[name] = provider
 
 
-def _pending_documents(case: Case, profile: Profile, stage: Stage, visit: StageVisit | None) -> list[Requirement]:
-    out = []
-    for code in stage.documents:
-        doc = profile.document_types.get(code)
-        name = doc.name if doc else code
-        out.append(Requirement(f"document:{code}", f"{name}未定稿", PENDING, "文书模块接入后核验"))
-    return out
-
-
-def _pending_av(case: Case, profile: Profile, stage: Stage, visit: StageVisit | None) -> list[Requirement]:
-    if stage.av != "mandatory":
-        return []
-    return [
-        Requirement(
-            "av",
-            f"{stage.name}必须音像记录，尚无音像记录或未说明理由",
-            PENDING,
-            "音像记录模块接入后核验",
-        )
-    ]
-
-
 def summary_av_question(profile: Profile, case: Case) -> str:
     """Where the profile makes AV mandatory for the summary procedure only in a situation (av_condition,
     e.g. 容易引起争议的), the officer answers this yes/no item in the summary record; "" otherwise."""
@@ -94,9 +72,7 @@ def summary_av_requirements(case: Case, profile: Profile) -> list[Requirement]:
     if question and (case.summary_record or {}).get(question) != "是":
         return []
     provider = _PROVIDERS.get("summary_av")
-    if provider is None:
-        return [Requirement("av:summary", "简易程序必须音像记录", PENDING, "音像记录模块接入后核验")]
-    return provider(case, profile)
+    return provider(case, profile) if provider is not None else []
 
 
 def latest_filing_form(case: Case) -> FilingForm | None:
@@ -177,6 +153,7 @@ def stage_requirements(case: Case, profile: Profile, stage_id: str, *, visit: St
             Requirement(r.code, r.label, PENDING, "紧急情况先行启动，须在补办期限内完成") if r.blocking else r
             for r in reqs
         ]
-    reqs += _PROVIDERS.get("documents", _pending_documents)(case, profile, stage, visit)
-    reqs += _PROVIDERS.get("media", _pending_av)(case, profile, stage, visit)
+    for name in ("documents", "media"):
+        if (provider := _PROVIDERS.get(name)) is not None:
+            reqs += provider(case, profile, stage, visit)
     return reqs

@@ -21,7 +21,6 @@ from liuhen.cases.models import (
     Referral,
     TimelineEntry,
 )
-from liuhen.cases.policies import CASE_READ as CASE_READ
 from liuhen.cases.policies import SEE_ALL_ROLES as SEE_ALL_ROLES
 from liuhen.cases.policies import case_policy, lead_policy
 from liuhen.cases.profiles import profile_of
@@ -38,22 +37,12 @@ from liuhen.core.roles import P_CASES_WORK, ROLE_PERMISSIONS
 from liuhen.org.models import User
 from liuhen.policy.schema import APPROVAL_KINDS, Profile
 
-# ``CASE_READ`` and ``SEE_ALL_ROLES`` are the case policy's: other apps still import them from here.
+# ``SEE_ALL_ROLES`` is the case policy's; the media app still imports it, and ``cases_visible``, from here.
 
 
 def cases_visible(user: Any) -> QuerySet[Case]:
     """The cases the user sees (``case_policy.visible``; apps that still ask here will ask the policy)."""
     return case_policy.visible(user)
-
-
-def require_case_reader(user: Any) -> None:
-    """403 for a role that never sees cases (``case_policy.require(user, "list")``)."""
-    case_policy.require(user, "list")
-
-
-def can_work(user: Any) -> bool:
-    """May the user work cases at all (``case_policy.user_can(user, "open")``)."""
-    return case_policy.user_can(user, "open")
 
 
 def case_list(

@@ -45,18 +45,6 @@ def answer_types(profile: Profile) -> dict[str, str]:
     return {code: doc.answered_by for code, doc in profile.document_types.items() if doc.answered_by}
 
 
-def unanswered(case: Case, profile: Profile) -> list[tuple[Document, str]]:
-    """Finalised answerable records of the case with no finalised answer: (record, answering form)."""
-    out = []
-    for code, answer in answer_types(profile).items():
-        for document in Document.objects.filter(case=case, doc_type=code, version_count__gt=0).order_by(
-            "created_at", "id"
-        ):
-            if not document.answers.filter(doc_type=answer, version_count__gt=0).exists():
-                out.append((document, answer))
-    return out
-
-
 def prerequisites(case: Case, profile: Profile, code: str) -> list[Requirement]:
     """What must be true before a form of type ``code`` is finalised in ``case`` (met or missing)."""
     doc = profile.document_types.get(code)

@@ -1,6 +1,6 @@
 """Django system check: every policy profile must load (runs with ``manage.py check``, ``migrate``, ``runserver``).
 
-A broken profile stops start-up with the file, the field path and what is wrong (issue 2, item 4).
+A broken profile stops start-up with the file, the field path and what is wrong.
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ not case data, so any reader with that permission may also read any profile by i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from liuhen.policy.errors import ProfileNotFound
@@ -81,19 +80,6 @@ def clock_text(profile: Profile, clock: CaseClock) -> str:
     if clock.pausable:
         return text + "；中止期间暂停计算，经批准延期的相应顺延"
     return text + "；不因中止、延期而暂停或顺延"
-
-
-@dataclass(frozen=True)
-class Labels:
-    types: dict[str, str]
-    av: dict[str, str]
-    bases: dict[str, str]
-    keep: dict[str, str]
-    events: dict[str, str]
-    approvers: dict[str, str]
-
-
-LABELS = Labels(ENFORCEMENT_TYPES, AV_LEVELS, BASES, KEEP_CLASSES, RETENTION_EVENTS, APPROVER_ROLES)
 
 
 def profile_page(profile: Profile) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Policy page: the user's agency profile in readable Chinese (issue 2 item 6). Views translate and delegate."""
+"""Policy page: the user's agency profile in readable Chinese. Views translate and delegate."""
 
 from __future__ import annotations
 

@@ -7,8 +7,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from liuhen.archive.policies import case_file_policy, disposal_batch_policy, legal_hold_policy
+from liuhen.archive.casefile_queue import may_see_queue as archive_queue_visible
+from liuhen.cases.policies import case_policy
 from liuhen.org import rules
+from liuhen.policy.policies import profile_policy
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -16,15 +18,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [("首页", reverse("home"))]
-    if rules.has_any_permission(user, rules.P_CASES_WORK, rules.P_SUPERVISE):
+    if case_policy.user_can(user, "list"):
         items.append(("案件", reverse("cases:list")))
     if rules.has_any_permission(user, rules.P_CASES_WORK, rules.P_DEVICES_MANAGE, rules.P_SUPERVISE):
         items.append(("执法记录设备", reverse("devices:list")))
-    if case_file_policy.user_can(user, "queue"):
+    if archive_queue_visible(user):
         items.append(("立卷归档", reverse("archive:queue")))
-    if disposal_batch_policy.user_can(user, "propose") or legal_hold_policy.user_can(user, "set"):
+    if rules.has_any_permission(user, rules.P_DISPOSAL_PROPOSE, rules.P_RETENTION_HOLD):
         items.append(("保管与销毁", reverse("retention:batches")))
-    if rules.has_permission(user, rules.P_POLICY_READ):
+    if profile_policy.user_can(user, "view"):
         items.append(("执法规则", reverse("policy:detail")))
     if rules.has_any_permission(user, rules.P_USERS_MANAGE, rules.P_ROLES_ASSIGN, rules.P_ORG_READ):
         items.append(("组织与用户", reverse("org:overview")))

@@ -12,11 +12,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from liuhen.archive.casefiles.reminders import archive_due_for
+from liuhen.archive.reminders import archive_due_for
 from liuhen.cases import selectors as case_selectors
+from liuhen.cases.policies import case_policy
 from liuhen.core.notifications import notifications_for
 from liuhen.media.deadlines import late_upload_count
 from liuhen.org import rules
+from liuhen.policy.policies import profile_policy
 
 
 class LoginView(auth_views.LoginView):
@@ -77,7 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
             officer.certificate_valid_from, officer.certificate_valid_until, timezone.localdate()
         )
         certificate = {"officer": officer, "status": status, "status_label": rules.CERTIFICATE_STATUS_LABELS[status]}
-    can_work_cases = rules.has_permission(user, rules.P_CASES_WORK)
+    can_work_cases = case_policy.user_can(user, "open")
     context = {
         "agency": user.agency,
         "role_labels": user.role_labels,
@@ -85,9 +87,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "is_admin": bool(user.role_codes & rules.ADMIN_ROLES),
         "admin_links": _admin_links(user),
         "can_work_cases": can_work_cases,
-        "can_read_cases": can_work_cases or rules.has_permission(user, rules.P_SUPERVISE),
+        "can_read_cases": case_policy.user_can(user, "list"),
         **(_deadlines(user) if can_work_cases else {}),
-        "can_read_policy": rules.has_permission(user, rules.P_POLICY_READ),
+        "can_read_policy": profile_policy.user_can(user, "view"),
         "notices": list(notifications_for(user, unread_only=True).order_by("-created_at", "-id")[:20]),
         "archive_due": archive_due_for(user),
         "today": timezone.localdate(),
