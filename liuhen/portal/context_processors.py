@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from liuhen.archive.casefile_queue import may_see_queue as archive_queue_visible
+from liuhen.archive.policies import case_file_policy, disposal_batch_policy, legal_hold_policy
 from liuhen.cases.policies import case_policy
 from liuhen.org import rules
 from liuhen.policy.policies import profile_policy
@@ -22,9 +22,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("案件", reverse("cases:list")))
     if rules.has_any_permission(user, rules.P_CASES_WORK, rules.P_DEVICES_MANAGE, rules.P_SUPERVISE):
         items.append(("执法记录设备", reverse("devices:list")))
-    if archive_queue_visible(user):
+    if case_file_policy.user_can(user, "queue"):
         items.append(("立卷归档", reverse("archive:queue")))
-    if rules.has_any_permission(user, rules.P_DISPOSAL_PROPOSE, rules.P_RETENTION_HOLD):
+    if disposal_batch_policy.user_can(user, "propose") or legal_hold_policy.user_can(user, "set"):
         items.append(("保管与销毁", reverse("retention:batches")))
     if profile_policy.user_can(user, "view"):
         items.append(("执法规则", reverse("policy:detail")))

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from liuhen.archive.reminders import archive_due_for
+from liuhen.archive.casefiles.reminders import archive_due_for
 from liuhen.cases import selectors as case_selectors
 from liuhen.cases.policies import case_policy
 from liuhen.core.notifications import notifications_for
