@@ -84,7 +84,6 @@ def document_form_class(doc: DocumentType, *, enforce_required: bool = False) ->
 
 # ---------------------------------------------------------------- signatures
 
-DATA_URL_PREFIX = "data:image/png;base64,"
 MAX_UPLOAD = 2 * 1024 * 1024
 
 
