@@ -20,7 +20,7 @@ urlpatterns = [
     path("devices/", include("liuhen.devices.urls")),
     path("media/", include("liuhen.media.urls")),
     path("discs/", include("liuhen.archive.discs.urls")),
-    path("api/uploads/", include("liuhen.media.tus_urls")),
+    path("api/uploads/", include("liuhen.media.ingest.tus_urls")),
     path("retention/", include("liuhen.archive.retention.urls")),
     path("archive/", include("liuhen.archive.casefiles.urls")),
     path("api/", api.urls),

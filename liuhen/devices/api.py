@@ -1,12 +1,13 @@
 """设备接口 (devices API), mounted at /api/devices/: the registry, assignment and return, pre-use
 checks, fault reports, repair and retirement.
 
-The same services as the pages. A device of another agency answers ``404 device_not_found``. Refusals
-are ``{code, message, detail}``, e.g. ``409 device_serial_taken`` (duplicate serial), ``409
-device_retired`` / ``409 device_not_in_service`` (assigning or checking a retired, faulty or
-under-repair device), ``409 device_already_assigned``, ``403 device_not_holder`` (a check by someone
-who is not the holder), ``422 date_in_future`` (a fault that has not happened yet), ``403
-device_forbidden`` (managing without the permission).
+The same services and the same policy (``liuhen.devices.policies.device_policy``) as the pages. A device of
+another agency answers ``404 device_not_found``; the three administrators get ``403
+admin_business_forbidden``. Refusals are ``{code, message, detail}``, e.g. ``409 device_serial_taken``
+(duplicate serial), ``409 device_retired`` / ``409 device_not_in_service`` (assigning or checking a
+retired, faulty or under-repair device), ``409 device_already_assigned``, ``403 device_not_holder`` (a
+check by someone who is not the holder), ``422 date_in_future`` (a fault that has not happened yet),
+``403 device_forbidden`` (managing without the permission).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from liuhen.core.people import display_name
 from liuhen.devices import selectors, services
 from liuhen.devices.errors import DeviceInvalid
 from liuhen.devices.models import Device, DeviceKind, DeviceReturn, DeviceStatus, FaultKind
+from liuhen.devices.policies import device_policy
 from liuhen.org.models import Department, User
 
 router = Router(tags=["执法记录设备"])
@@ -220,13 +222,13 @@ def device_by_serial(request: HttpRequest, serial: str) -> Any:
 
 @router.get("/{device_id}", response={200: DeviceDetailOut, **ERRORS}, summary="设备详情（配发、检查、故障、维修）")
 def device_detail(request: HttpRequest, device_id: Id) -> Any:
-    return _detail(selectors.device_get(_user(request), device_id))
+    return _detail(device_policy.get(_user(request), device_id))
 
 
 @router.post("/{device_id}/assign", response={201: AssignmentOut, **ERRORS}, summary="配发设备")
 def device_assign(request: HttpRequest, device_id: Id, body: AssignIn) -> Any:
     actor = _user(request)
-    device = selectors.device_get(actor, device_id)
+    device = device_policy.get(actor, device_id)
     holder = User.objects.filter(pk=body.holder_id, agency_id=actor.agency_id).select_related("officer").first()
     row = services.device_assign(actor=actor, device=device, holder=holder, note=body.note)
     return Status(201, row)
@@ -235,7 +237,7 @@ def device_assign(request: HttpRequest, device_id: Id, body: AssignIn) -> Any:
 @router.post("/{device_id}/return", response={200: AssignmentOut, **ERRORS}, summary="收回设备")
 def device_unassign(request: HttpRequest, device_id: Id, body: NoteIn) -> Any:
     actor = _user(request)
-    ret = services.device_unassign(actor=actor, device=selectors.device_get(actor, device_id), note=body.note)
+    ret = services.device_unassign(actor=actor, device=device_policy.get(actor, device_id), note=body.note)
     a = ret.assignment
     return {
         "id": a.pk,
@@ -251,7 +253,7 @@ def device_unassign(request: HttpRequest, device_id: Id, body: NoteIn) -> Any:
 @router.post("/{device_id}/checks", response={201: CheckOut, **ERRORS}, summary="登记使用前检查")
 def preuse_check(request: HttpRequest, device_id: Id, body: CheckIn) -> Any:
     actor = _user(request)
-    row = services.preuse_check_record(actor=actor, device=selectors.device_get(actor, device_id), **body.dict())
+    row = services.preuse_check_record(actor=actor, device=device_policy.get(actor, device_id), **body.dict())
     return Status(201, row)
 
 
@@ -260,7 +262,7 @@ def preuse_check(request: HttpRequest, device_id: Id, body: CheckIn) -> Any:
 )
 def preuse_status(request: HttpRequest, device_id: Id, at: dt.datetime, officer_id: Id | None = None) -> Any:
     actor = _user(request)
-    device = selectors.device_get(actor, device_id)
+    device = device_policy.get(actor, device_id)
     officer = actor
     if officer_id is not None:
         officer = User.objects.filter(pk=officer_id, agency_id=actor.agency_id).first()
@@ -275,23 +277,23 @@ def preuse_status(request: HttpRequest, device_id: Id, at: dt.datetime, officer_
 @router.post("/{device_id}/faults", response={201: FaultOut, **ERRORS}, summary="报告设备故障、损坏或遗失")
 def fault_report(request: HttpRequest, device_id: Id, body: FaultIn) -> Any:
     actor = _user(request)
-    row = services.fault_report(actor=actor, device=selectors.device_get(actor, device_id), **body.dict())
+    row = services.fault_report(actor=actor, device=device_policy.get(actor, device_id), **body.dict())
     return Status(201, row)
 
 
 @router.post("/{device_id}/repair-start", response={200: StepOut, **ERRORS}, summary="设备送修")
 def repair_start(request: HttpRequest, device_id: Id, body: NoteIn) -> Any:
     actor = _user(request)
-    return services.repair_start(actor=actor, device=selectors.device_get(actor, device_id), note=body.note)
+    return services.repair_start(actor=actor, device=device_policy.get(actor, device_id), note=body.note)
 
 
 @router.post("/{device_id}/repair-done", response={200: StepOut, **ERRORS}, summary="设备维修完成")
 def repair_done(request: HttpRequest, device_id: Id, body: NoteIn) -> Any:
     actor = _user(request)
-    return services.repair_done(actor=actor, device=selectors.device_get(actor, device_id), note=body.note)
+    return services.repair_done(actor=actor, device=device_policy.get(actor, device_id), note=body.note)
 
 
 @router.post("/{device_id}/retire", response={200: StepOut, **ERRORS}, summary="设备报废")
 def device_retire(request: HttpRequest, device_id: Id, body: NoteIn) -> Any:
     actor = _user(request)
-    return services.device_retire(actor=actor, device=selectors.device_get(actor, device_id), note=body.note)
+    return services.device_retire(actor=actor, device=device_policy.get(actor, device_id), note=body.note)

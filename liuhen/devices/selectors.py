@@ -1,4 +1,4 @@
-"""Reads of the devices app, scoped by who asks.
+"""Reads of the devices app; which devices a user sees is the devices policy's (``policies.device_policy``).
 
 For the media app (音像记录) — stable signatures:
 
@@ -44,8 +44,8 @@ from liuhen.devices.models import (
     PreUseCheck,
     StatusStep,
 )
+from liuhen.devices.policies import device_policy
 from liuhen.org import rules
-from liuhen.org.access import require_business
 from liuhen.org.models import Agency, User
 from liuhen.policy.loader import get_profile
 
@@ -59,50 +59,19 @@ def person_name(user: Any) -> str:
     return display_name(user, max_length=60)
 
 
-def can_read(user: Any) -> bool:
-    return rules.has_any_permission(user, rules.P_DEVICES_MANAGE, rules.P_CASES_WORK, rules.P_SUPERVISE)
-
-
-def can_manage(user: Any) -> bool:
-    return rules.has_permission(user, rules.P_DEVICES_MANAGE)
-
-
-def devices_visible_to(user: Any) -> QuerySet[Device]:
-    """The devices of the user's agency, for anyone who works cases, manages devices or supervises."""
-    if not can_read(user) or not getattr(user, "agency_id", None):
-        return Device.objects.none()
-    return Device.objects.filter(agency_id=user.agency_id).select_related("holder", "holder__officer", "department")
-
-
-def require_reader(user: Any) -> None:
-    """403 for a role that never sees devices (the three administrators, 三员分立)."""
-    require_business(user, rules.P_DEVICES_MANAGE, rules.P_CASES_WORK, rules.P_SUPERVISE, what="执法记录设备")
-
-
 def device_list(user: Any) -> QuerySet[Device]:
     """The devices of the user's agency; refused (403) to a role that never sees devices."""
-    require_reader(user)
-    return devices_visible_to(user)
-
-
-def _visible_or_refused(viewer: Any, **lookup: Any) -> Device | None:
-    device = devices_visible_to(viewer).filter(**lookup).first()
-    if device is None and Device.objects.filter(agency_id=getattr(viewer, "agency_id", None), **lookup).exists():
-        require_reader(viewer)
-    return device
-
-
-def device_get(viewer: Any, device_id: int) -> Device:
-    device = _visible_or_refused(viewer, pk=device_id)
-    if device is None:
-        raise DeviceNotFound()
-    return device
+    device_policy.require(user, "view")
+    return device_policy.visible(user)
 
 
 def device_get_by_serial(viewer: Any, serial: str) -> Device:
-    device = _visible_or_refused(viewer, serial=normalise_serial(serial))
+    """The agency's device with that serial: 404 naming the serial when there is none, then the policy."""
+    serial = normalise_serial(serial)
+    device = device_policy.in_agency(viewer).filter(serial=serial).first()
     if device is None:
-        raise DeviceNotFound(f"本机关没有登记序列号为“{normalise_serial(serial)}”的设备", serial=serial)
+        raise DeviceNotFound(f"本机关没有登记序列号为“{serial}”的设备", serial=serial)
+    device_policy.require(viewer, "view", device)
     return device
 
 
@@ -304,11 +273,11 @@ class Provision:
 
 
 def provision_summary(viewer: Any) -> Provision:
-    devices = devices_visible_to(viewer)
+    visible = device_policy.visible(viewer)
     counts = {label: 0 for _, label in DeviceStatus.choices}
-    for status in devices.values_list("status", flat=True):
+    for status in visible.values_list("status", flat=True):
         counts[DeviceStatus(status).label] += 1
-    holders = set(devices.exclude(holder__isnull=True).values_list("holder_id", flat=True))
+    holders = set(visible.exclude(holder__isnull=True).values_list("holder_id", flat=True))
     officers = [
         u
         for u in User.objects.filter(
@@ -322,7 +291,9 @@ def provision_summary(viewer: Any) -> Provision:
         .order_by("officer__name")
         if u.pk not in holders
     ]
-    return Provision(by_status=counts, officers_without_device=officers if can_read(viewer) else [])
+    return Provision(
+        by_status=counts, officers_without_device=officers if device_policy.user_can(viewer, "view") else []
+    )
 
 
 def assignable_people(viewer: Any) -> QuerySet[User]:

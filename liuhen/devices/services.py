@@ -5,10 +5,10 @@ function, battery, storage space and clock), dev-failure-report (a fault, damage
 and the officer's superior is notified at once), dev-maintenance (repair and retirement; a faulty,
 under-repair or retired device cannot be handed out or checked for use).
 
-Who may do what: registering, assigning, returning, repairing and retiring need ``devices.manage``
-(department head, agency head, records keeper). The holder records the pre-use check of the device
-they hold; a fault is reported by the holder or by a device manager (a device nobody holds, such as a
-fixed camera, by any officer of the agency).
+Who may do what is the devices policy's (``liuhen.devices.policies.device_policy``), asked by each service:
+registering, assigning, returning, repairing and retiring are ``manage``; the pre-use check is ``use``
+(the holder; a fixed camera nobody holds, any officer); a fault report is ``report`` (as ``use``, and
+device managers). Whether the device's state allows the act is checked here (409).
 
 Profiles: ``av_rules.pre_use_check`` says whether the check is demanded (the media app flags
 recordings without one); ``av_rules.failure_report_to_superior`` whether the agency's rules demand the
@@ -29,7 +29,7 @@ from django.utils import timezone
 from liuhen.core.clock import not_in_future
 from liuhen.core.notifications import notify
 from liuhen.devices import selectors
-from liuhen.devices.errors import DeviceConflict, DeviceForbidden, DeviceInvalid, DeviceNotFound
+from liuhen.devices.errors import DeviceConflict, DeviceInvalid, DeviceNotFound
 from liuhen.devices.models import (
     CheckResult,
     Device,
@@ -43,6 +43,7 @@ from liuhen.devices.models import (
     PreUseCheck,
     StatusStep,
 )
+from liuhen.devices.policies import device_policy
 from liuhen.ledger.records import ImmutableRecord
 from liuhen.ledger.services import record
 from liuhen.org import rules
@@ -123,14 +124,9 @@ def _text(value: str | None, label: str, *, max_length: int, required: bool = Fa
     return text
 
 
-def _require_manager(actor: Any) -> None:
-    if not rules.has_permission(actor, rules.P_DEVICES_MANAGE):
-        raise DeviceForbidden()
-
-
 def _lock(actor: Any, device: Device) -> Device:
     """The device row, locked for this transaction; another agency's device is not found."""
-    row = Device.objects.select_for_update().filter(pk=device.pk, agency_id=actor.agency_id).first()
+    row = device_policy.in_agency(actor).select_for_update().filter(pk=device.pk).first()
     if row is None:
         raise DeviceNotFound()
     return row
@@ -147,25 +143,6 @@ def _usable(device: Device, doing: str) -> None:
         )
 
 
-def _may_use(actor: Any, device: Device, doing: str, *, managers_too: bool = False) -> None:
-    """The holder uses a held device; a device nobody holds only when it stays in place (fixed camera)."""
-    if managers_too and rules.has_permission(actor, rules.P_DEVICES_MANAGE):
-        return
-    if device.holder_id is not None:
-        if device.holder_id != actor.pk:
-            raise DeviceForbidden(
-                f"设备 {device.serial} 配发给了{_name(device.holder)}，只有领用人本人可以{doing}",
-                code="device_not_holder",
-            )
-        return
-    if device.kind != DeviceKind.FIXED_CAMERA:
-        raise DeviceForbidden(
-            f"设备 {device.serial} 尚未配发给您，请先由设备管理人员配发后再{doing}", code="device_not_holder"
-        )
-    if not rules.has_permission(actor, rules.P_CASES_WORK):
-        raise DeviceForbidden(f"只有执法人员可以{doing}", code="device_not_holder")
-
-
 # ---------------------------------------------------------------- registry
 
 
@@ -180,7 +157,7 @@ def device_register(
     note: str = "",
 ) -> Device:
     """Register a recorder of the actor's agency (dev-equipment-provision)."""
-    _require_manager(actor)
+    device_policy.require(actor, "manage")
     serial = selectors.normalise_serial(serial)
     if not serial:
         raise DeviceInvalid("请填写设备序列号", code="device_serial_required")
@@ -230,7 +207,7 @@ def device_register(
 
 def device_assign(*, actor: Any, device: Device, holder: Any, note: str = "") -> DeviceAssignment:
     """Hand a device in service to an officer of the agency; one holder at a time."""
-    _require_manager(actor)
+    device_policy.require(actor, "manage")
     note = _text(note, "备注", max_length=300)
     if (
         holder is None
@@ -299,7 +276,7 @@ def _end_assignment(actor: Any, device: Device, note: str) -> DeviceReturn | Non
 
 def device_unassign(*, actor: Any, device: Device, note: str = "") -> DeviceReturn:
     """Take a device back from its holder (it may be faulty: a broken camera is returned too)."""
-    _require_manager(actor)
+    device_policy.require(actor, "manage")
     note = _text(note, "备注", max_length=300)
     with transaction.atomic():
         device = _lock(actor, device)
@@ -332,7 +309,7 @@ def preuse_check_record(
     with transaction.atomic():
         device = _lock(actor, device)
         _usable(device, "做使用前检查")
-        _may_use(actor, device, "做使用前检查")
+        device_policy.require(actor, "use", device)
         when = _utc(checked_at, "检查时间", not_before=device.registered_at)
         passed = all((function_ok, battery_ok, storage_ok, clock_calibrated))
         row = PreUseCheck.objects.create(
@@ -380,7 +357,7 @@ def fault_report(
         device = _lock(actor, device)
         if device.status == DeviceStatus.RETIRED:
             raise DeviceConflict(f"设备 {device.serial} 已报废，无须再报告故障", code="device_retired")
-        _may_use(actor, device, "报告设备故障", managers_too=True)
+        device_policy.require(actor, "report", device)
         occurred = _utc(occurred_at, "发生时间")
         subject = device.holder or actor
         superiors = selectors.superiors_of(subject)
@@ -452,7 +429,7 @@ def _step(actor: Any, device: Device, step: str, to: str, note: str) -> DeviceSt
 
 def repair_start(*, actor: Any, device: Device, note: str = "") -> DeviceStatusChange:
     """送修: a faulty device goes to repair."""
-    _require_manager(actor)
+    device_policy.require(actor, "manage")
     note = _text(note, "说明", max_length=300)
     with transaction.atomic():
         device = _lock(actor, device)
@@ -467,7 +444,7 @@ def repair_start(*, actor: Any, device: Device, note: str = "") -> DeviceStatusC
 
 def repair_done(*, actor: Any, device: Device, note: str = "") -> DeviceStatusChange:
     """维修完成: back in service; resolves the fault reports before it."""
-    _require_manager(actor)
+    device_policy.require(actor, "manage")
     note = _text(note, "维修结果", max_length=300)
     with transaction.atomic():
         device = _lock(actor, device)
@@ -482,7 +459,7 @@ def repair_done(*, actor: Any, device: Device, note: str = "") -> DeviceStatusCh
 
 def device_retire(*, actor: Any, device: Device, note: str) -> DeviceStatusChange:
     """报废: for good; the holder's assignment ends with it. The row and its history stay."""
-    _require_manager(actor)
+    device_policy.require(actor, "manage")
     note = _text(note, "报废原因", max_length=300, required=True)
     with transaction.atomic():
         device = _lock(actor, device)

@@ -1,7 +1,10 @@
 """Pages of the devices app: the registry, a device's history, registering, assigning, the pre-use check
-(made for a phone), the fault report, repair and retirement. Views translate and delegate: reads go
-through selectors (scoped to the user's agency), writes through services, whose Chinese refusals are
-shown with ``messages`` while the form is rendered again, filled as it was sent.
+(made for a phone), the fault report, repair and retirement.
+
+Views translate and delegate: who may see and do what is asked of the devices policy (its refusal is the
+403 page, another agency's device a 404; the page offers only what the policy allows), reads go through
+selectors, writes through services, whose Chinese refusals are shown with ``messages`` while the form is
+rendered again, filled as it was sent.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -19,27 +21,10 @@ from django.views.decorators.http import require_POST
 from liuhen.core.errors import DomainError
 from liuhen.core.notifications import notification_mark_read, notifications_for
 from liuhen.devices import forms, selectors, services
-from liuhen.devices.models import Device, DeviceStatus
+from liuhen.devices.models import DeviceStatus
+from liuhen.devices.policies import device_policy
 from liuhen.org.models import Department
 from liuhen.policy.loader import get_profile
-
-
-def _need_read(request: HttpRequest) -> None:
-    if not selectors.can_read(request.user):
-        raise PermissionDenied("您的角色无权查看执法记录设备")
-
-
-def _need_manage(request: HttpRequest) -> None:
-    if not selectors.can_manage(request.user):
-        raise PermissionDenied("只有科室负责人、机关负责人或档案管理员可以管理执法记录设备")
-
-
-def _device(request: HttpRequest, pk: int) -> Device:
-    _need_read(request)
-    try:
-        return selectors.device_get(request.user, pk)
-    except DomainError as exc:
-        raise Http404(exc.message) from exc
 
 
 def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> Any:
@@ -59,22 +44,23 @@ def _rules(user: Any) -> Any:
 
 @login_required
 def device_list(request: HttpRequest) -> HttpResponse:
-    _need_read(request)
+    device_policy.require(request.user, "view")
     user = request.user
     status = request.GET.get("status", "")
-    devices = selectors.devices_visible_to(user)
+    visible = device_policy.visible(user)
+    may_manage = device_policy.user_can(user, "manage")
     if status in DeviceStatus.values:
-        devices = devices.filter(status=status)
+        visible = visible.filter(status=status)
     return render(
         request,
         "devices/device_list.html",
         {
-            "devices": devices,
+            "devices": visible,
             "status": status,
             "statuses": DeviceStatus.choices,
-            "mine": selectors.devices_visible_to(user).filter(holder=user),
-            "can_manage": selectors.can_manage(user),
-            "provision": selectors.provision_summary(user) if selectors.can_manage(user) else None,
+            "mine": device_policy.visible(user).filter(holder=user),
+            "may_manage": may_manage,
+            "provision": selectors.provision_summary(user) if may_manage else None,
             "notices": notifications_for(user, unread_only=True).filter(kind="device_fault")[:20],
             "av_rules": _rules(user),
         },
@@ -83,7 +69,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def device_new(request: HttpRequest) -> HttpResponse:
-    _need_manage(request)
+    device_policy.require(request.user, "manage")
     departments = Department.objects.filter(agency_id=request.user.agency_id)
     form = forms.RegisterForm(request.POST or None, departments=departments)
     if request.method == "POST" and form.is_valid():
@@ -99,7 +85,7 @@ def device_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    device = _device(request, pk)
+    device = device_policy.get(request.user, pk)
     user = request.user
     return render(
         request,
@@ -108,7 +94,9 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "device": device,
             "timeline": selectors.device_timeline(device),
             "open_faults": selectors.faults_open(device),
-            "can_manage": selectors.can_manage(user),
+            "may_manage": device_policy.user_can(user, "manage", device),
+            "may_use": device_policy.user_can(user, "use", device),
+            "may_report": device_policy.user_can(user, "report", device),
             "is_holder": device.holder_id == user.pk,
             "note_form": forms.NoteForm(),
             "av_rules": _rules(user),
@@ -118,8 +106,8 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def device_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    _need_manage(request)
-    device = _device(request, pk)
+    device = device_policy.get(request.user, pk)
+    device_policy.require(request.user, "manage", device)
     form = forms.AssignForm(request.POST or None, people=selectors.assignable_people(request.user))
     if request.method == "POST" and form.is_valid():
         holder = form.cleaned_data["holder"]
@@ -139,8 +127,8 @@ def _step(service: Callable[..., Any], success: str) -> Callable[[HttpRequest, i
     @login_required
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
-        _need_manage(request)
-        device = _device(request, pk)
+        device = device_policy.get(request.user, pk)
+        device_policy.require(request.user, "manage", device)
         form = forms.NoteForm(request.POST)
         note = form.cleaned_data["note"] if form.is_valid() else ""
         _run(request, lambda: service(actor=request.user, device=device, note=note), success)
@@ -157,7 +145,7 @@ device_retire = _step(services.device_retire, "已登记报废")
 
 @login_required
 def preuse_check(request: HttpRequest, pk: int) -> HttpResponse:
-    device = _device(request, pk)
+    device = device_policy.get(request.user, pk)
     form = forms.CheckForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         check = _run(
@@ -177,7 +165,7 @@ def preuse_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def fault_new(request: HttpRequest, pk: int) -> HttpResponse:
-    device = _device(request, pk)
+    device = device_policy.get(request.user, pk)
     form = forms.FaultForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         report = _run(

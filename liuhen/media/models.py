@@ -195,10 +195,10 @@ class Upload(models.Model):
         return f"upload {self.id} {self.offset}/{self.length}"
 
 
-# =========================================================================== capture metadata, sessions,
-# interruptions, deadlines and the AV guard (issue 6: continuity). Each row is write-once and created
-# with its own ledger event (registered for ``verify`` in ``liuhen.media.av_registry``); a correction
-# is a new row that ``supersedes`` the old one.
+# =========================================================================== continuity: capture metadata,
+# sessions, interruptions, deadlines and the AV guard. Each row is write-once and created with its own
+# ledger event (registered for ``verify`` in ``liuhen.media.actions``); a correction is a new row that
+# ``supersedes`` the old one.
 
 
 class CameraMount(models.TextChoices):
@@ -403,9 +403,8 @@ class CoverageClaim(WriteOnce):
         ordering = ["named_at", "id"]
 
 
-# =========================================================================== previews and thumbnails
-# (issue 6: metadata and previews). Derived blobs made by ``liuhen.media.derivatives``; the original
-# is only ever read.
+# =========================================================================== previews and thumbnails:
+# derived blobs made by ``liuhen.media.ingest.processing``; the original is only ever read.
 
 
 class DerivativeKind(models.TextChoices):

@@ -1,9 +1,10 @@
 """AV record pages: a case's records with resumable upload, one record's player, the case's timeline,
 and the files behind them (preview, thumbnail, original) streamed with byte ranges.
 
-Views translate and delegate: reads through ``liuhen.media.player`` (scoped by who sees the case, so
-another agency's record is simply not found), uploads go to the tus endpoint (``/api/uploads/``) from
-the browser, and every read of an original leaves a trace in the ledger.
+Views translate and delegate: who may see a record and who may upload is asked of the media policies
+(``liuhen.media.policies``: another agency's record is simply not found), reads go through
+``continuity.player``, uploads go to the tus endpoint (``/api/uploads/``) from the browser, and every
+read of an original leaves a trace in the ledger.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,26 +22,35 @@ from django.views.decorators.http import require_GET, require_http_methods
 from liuhen.cases import selectors as case_selectors
 from liuhen.cases.models import Case, CaseStatus
 from liuhen.cases.services import profile_of
-from liuhen.core.errors import DomainError
-from liuhen.media import capture, findings, player, serving
+from liuhen.core.errors import DomainError, NotFound
+from liuhen.media.continuity import findings, player, recording
+from liuhen.media.ingest import serving
 from liuhen.media.models import DerivativeKind, MediaRecord
-from liuhen.media.selectors import media_record_by_upload
+from liuhen.media.policies import av_record_policy, upload_policy
 
 AV_LEVELS = {"mandatory": "必须音像记录", "recommended": "建议音像记录", "optional": "可选"}
+
+
+def _page_error(exc: DomainError) -> Exception:
+    """A refusal as the page it becomes: not found → 404, any other → the 403 page with its reason."""
+    return Http404(exc.message) if isinstance(exc, NotFound) else PermissionDenied(exc.message)
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
     try:
         return case_selectors.case_get(request.user, pk)
     except DomainError as exc:
-        raise Http404(exc.message) from exc
+        raise _page_error(exc) from exc
 
 
 def _record(request: HttpRequest, pk: int) -> MediaRecord:
+    user = request.user
     try:
-        return player.record_for_viewer(user=request.user, record_id=pk)
+        return av_record_policy.get(
+            user, pk, queryset=av_record_policy.in_agency(user).select_related("blob", "case", "uploaded_by")
+        )
     except DomainError as exc:
-        raise Http404(exc.message) from exc
+        raise _page_error(exc) from exc
 
 
 def _stage_name(case: Case | None, stage_id: str) -> str:
@@ -89,12 +100,10 @@ def _stage_choices(case: Case) -> list[dict[str, Any]]:
     return out
 
 
-def _may_upload(user: Any, case: Case) -> bool:
-    return (
-        case_selectors.can_work(user)
-        and user.agency_id == case.agency_id
-        and case.status not in (CaseStatus.CLOSED, CaseStatus.REFERRED)
-    )
+def _offers_upload(user: Any, case: Case) -> bool:
+    """Offer the upload form: the uploads policy allows it, and the case is still open (a recording of a
+    closed or referred case is still kept when it arrives through the API or the station)."""
+    return upload_policy.user_can(user, "create") and case.status not in (CaseStatus.CLOSED, CaseStatus.REFERRED)
 
 
 # ---------------------------------------------------------------- a case's records
@@ -108,7 +117,7 @@ def case_media(request: HttpRequest, case_id: int) -> HttpResponse:
         "case": case,
         "rows": _rows(case),
         "stages": _stage_choices(case),
-        "may_upload": _may_upload(request.user, case),
+        "may_upload": _offers_upload(request.user, case),
         "chunk_size": int(getattr(settings, "LIUHEN_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024)),
     }
     return render(request, "media/case_media.html", context)
@@ -132,7 +141,7 @@ def case_section(request: HttpRequest, case_id: int) -> HttpResponse:
         "case": case,
         "rows": rows[:6],
         "count": len(rows),
-        "may_upload": _may_upload(request.user, case),
+        "may_upload": _offers_upload(request.user, case),
         "findings": findings.case_findings(case),
         "unrecorded": findings.unrecorded_onsite_acts(case),
     }
@@ -144,9 +153,10 @@ def case_section(request: HttpRequest, case_id: int) -> HttpResponse:
 def untagged(request: HttpRequest) -> HttpResponse:
     """未关联案件的音像记录: the user's (a head's: the agency's) records without case number, party or
     handler, to be linked (store-av-tagging). They are kept; they only cannot count as a stage's AV."""
-    visible = set(player.records_for_viewer(request.user).values_list("pk", flat=True))
-    recs = [r for r in capture.records_untagged(request.user) if r.pk in visible]
-    rows = [{"rec": r, "missing": capture.tagging_missing(r)} for r in recs]
+    refused = av_record_policy.refusal(request.user, "view")
+    if refused is not None:
+        raise _page_error(refused)
+    rows = [{"rec": r, "missing": recording.tagging_missing(r)} for r in recording.records_untagged(request.user)]
     return render(request, "media/untagged.html", {"rows": rows})
 
 
@@ -185,7 +195,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "device": player.device_of(rec),
         "derivatives": list(rec.derivatives.all()),
         "findings": findings.record_findings(rec),
-        "attestations": capture.attestations(rec),
+        "attestations": recording.attestations(rec),
     }
     return render(request, "media/record_detail.html", context)
 
@@ -243,9 +253,10 @@ def record_original(request: HttpRequest, pk: int) -> HttpResponse:
 def upload_record(request: HttpRequest, upload_id: str) -> JsonResponse:
     """After a tus upload finishes: which record it became (for the page to link to)."""
     try:
-        upload, rec = media_record_by_upload(user=request.user, upload_id=upload_id)
+        upload = upload_policy.get(request.user, upload_id)
     except DomainError as exc:
-        return JsonResponse({"code": exc.code, "message": exc.message}, status=404)
+        return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
+    rec = upload.record if upload.record_id else None
     if rec is None:
         return JsonResponse({"status": upload.status, "offset": upload.offset, "length": upload.length}, status=202)
     return JsonResponse(

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from liuhen.archive.policies import case_file_policy, disposal_batch_policy, legal_hold_policy
 from liuhen.cases.policies import case_policy
+from liuhen.devices.policies import device_policy
 from liuhen.org import rules
 from liuhen.policy.policies import profile_policy
 
@@ -20,7 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [("首页", reverse("home"))]
     if case_policy.user_can(user, "list"):
         items.append(("案件", reverse("cases:list")))
-    if rules.has_any_permission(user, rules.P_CASES_WORK, rules.P_DEVICES_MANAGE, rules.P_SUPERVISE):
+    if device_policy.user_can(user, "view"):
         items.append(("执法记录设备", reverse("devices:list")))
     if case_file_policy.user_can(user, "queue"):
         items.append(("立卷归档", reverse("archive:queue")))

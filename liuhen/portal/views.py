@@ -16,7 +16,7 @@ from liuhen.archive.casefiles.reminders import archive_due_for
 from liuhen.cases import selectors as case_selectors
 from liuhen.cases.policies import case_policy
 from liuhen.core.notifications import notifications_for
-from liuhen.media.deadlines import late_upload_count
+from liuhen.media.continuity.deadlines import late_upload_count
 from liuhen.org import rules
 from liuhen.policy.policies import profile_policy
 

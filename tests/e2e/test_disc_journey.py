@@ -12,7 +12,8 @@ from liuhen.archive.models import DiscStatus, EvidenceDisc
 from liuhen.cases import services as case_services
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
-from liuhen.media import services as media
+from liuhen.media.ingest import originals as media
+from liuhen.media.ingest.processing import av_record_probe
 from liuhen.media.tests import mediafiles
 
 PASSWORD = "Liuhen-test-2026!"
@@ -50,7 +51,7 @@ def test_records_keeper_builds_a_disc_and_sees_it_verified(page, login, screensh
             content_type="video/mp4",
             target=media.Target(case=case, stage_id=case.stage),
         )
-    media.av_record_probe(record_id=rec.pk)
+    av_record_probe(record_id=rec.pk)
 
     login(page, "keeper.disc", PASSWORD)
     page.goto(f"/cases/{case.pk}/")

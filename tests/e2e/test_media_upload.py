@@ -149,7 +149,7 @@ def test_officer_uploads_a_video_reloads_mid_upload_resumes_and_plays_it(
     screenshot(page, "media-record")
 
     # 7. two more cameras at the same scene: lanes per device, a gap, a multi-angle overlap
-    from liuhen.media import services
+    from liuhen.media.ingest import originals as services
     from liuhen.media.tests import mediafiles
 
     target = services.Target(case=case, stage_id=case.stage)

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from liuhen.media import services
+from liuhen.media.ingest import originals, processing
 from liuhen.media.models import MediaRecord
 from liuhen.media.tests import mediafiles
 
@@ -33,28 +33,28 @@ def clip(
     """A real H.264 MP4 made at ``start`` (the media's creation time), ingested and probed."""
     path = mediafiles.make_mp4(folder / name, seconds=seconds, creation_time=iso(start), audio=False)
     with path.open("rb") as fh:
-        rec = services.av_record_ingest(
+        rec = originals.av_record_ingest(
             actor=actor or staff.officer,
             stream=fh,
             filename=name,
             content_type="video/mp4",
             source=source,
-            target=services.Target(case=case, stage_id=stage_id),
+            target=originals.Target(case=case, stage_id=stage_id),
             device_serial=serial,
         )
-    services.av_record_probe(record_id=rec.pk)
+    processing.av_record_probe(record_id=rec.pk)
     return MediaRecord.objects.select_related("probe").get(pk=rec.pk)
 
 
 def empty(staff: Any, *, case: Any = None, stage_id: str = "", name: str = "empty.mp4") -> MediaRecord:
     import io
 
-    rec = services.av_record_ingest(
+    rec = originals.av_record_ingest(
         actor=staff.officer,
         stream=io.BytesIO(b""),
         filename=name,
         content_type="video/mp4",
-        target=services.Target(case=case, stage_id=stage_id),
+        target=originals.Target(case=case, stage_id=stage_id),
     )
-    services.av_record_probe(record_id=rec.pk)
+    processing.av_record_probe(record_id=rec.pk)
     return MediaRecord.objects.select_related("probe").get(pk=rec.pk)

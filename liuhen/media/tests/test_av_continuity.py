@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from liuhen.cases.selectors import current_requirements
 from liuhen.ledger.records import verify_records
-from liuhen.media import capture, deadlines, drift, sessions
-from liuhen.media.av_errors import AvInvalid, AvOffsetBeyondDuration, AvTimesInverted
+from liuhen.media.continuity import capture, deadlines, drift, recording, sessions
+from liuhen.media.errors import AvInvalid, AvOffsetBeyondDuration, AvTimesInverted
 from liuhen.media.models import DockingReport
-from liuhen.media.services import docking_report_create
+from liuhen.media.policies import away_period_policy
 from liuhen.media.tests.avhelpers import clip
 from liuhen.policy.calendar import WorkingCalendar
 from liuhen.testing.cases import make_document
@@ -126,10 +126,10 @@ def test_clock_drift__beyond_the_profile_tolerance_is_flagged_next_to_the_record
     staff = staff_for(profile_id)
     rec = clip(staff, media_dir, "a.mp4", start=T0, serial="CAM-D")
     station = T0 + dt.timedelta(hours=8)
-    docking_report_create(
+    drift.docking_report_create(
         actor=staff.officer, device_serial="CAM-D", device_time=station + dt.timedelta(seconds=20), station_time=station
     )
-    docking_report_create(
+    drift.docking_report_create(
         actor=staff.officer,
         device_serial="CAM-D",
         device_time=station + dt.timedelta(days=30),
@@ -198,8 +198,8 @@ def test_upload_deadline__m_working_days_after_return_from_declared_remote_work(
     d = deadlines.upload_deadline(rec)
     assert d.away == away and d.basis == "after_return"
     assert d.late is late
-    assert away in deadlines.away_periods_visible(user=staff.department_head)
-    assert away not in deadlines.away_periods_visible(user=staff.outsider)
+    assert away in away_period_policy.visible(staff.department_head)
+    assert away not in away_period_policy.visible(staff.outsider)
     with pytest.raises(AvInvalid) as exc:
         deadlines.away_period_declare(actor=staff.officer, kind="remote", started_on=today, returned_on=returned)
     assert exc.value.code == "av_away_dates_inverted"
@@ -234,7 +234,7 @@ def test_capture_metadata__times_offsets_and_opening_statement_checked(staff_for
             actor=staff.officer, record=rec, opening_statement={"offset": 0, "items": ["时间", "地点"]}
         )
     assert exc.value.code == "av_opening_statement_incomplete" and "执法人员" in exc.value.message
-    assert capture.attestations(rec)[0].given is False
+    assert recording.attestations(rec)[0].given is False
     first = capture.capture_metadata_record(
         actor=staff.officer,
         record=rec,
@@ -249,17 +249,17 @@ def test_capture_metadata__times_offsets_and_opening_statement_checked(staff_for
         opening_statement={"offset": 0.5},
         camera_officer=staff.officer,
     )
-    assert capture.effective_link(rec) == (case, case.stage)
-    assert capture.attestations(rec)[0].given is True
+    assert recording.effective_link(rec) == (case, case.stage)
+    assert recording.attestations(rec)[0].given is True
     with pytest.raises(AvInvalid) as exc:
         capture.capture_metadata_record(actor=staff.officer, record=rec, party="某网吧（更正）")
     assert exc.value.code == "av_correction_reason_required"
     second = capture.capture_metadata_record(
         actor=staff.officer, record=rec, party="某网吧有限公司", reason="当事人名称有误", expected_current=first.pk
     )
-    assert second.supersedes == first and capture.current_capture(rec) == second
-    assert capture.effective_link(rec) == (case, case.stage)  # the link is kept when left out
-    assert rec in capture.records_linked(case, case.stage)
+    assert second.supersedes == first and recording.current_capture(rec) == second
+    assert recording.effective_link(rec) == (case, case.stage)  # the link is kept when left out
+    assert rec in recording.records_linked(case, case.stage)
     assert verify_records() == []
 
 
@@ -269,7 +269,7 @@ def test_capture_metadata__party_told_with_the_profile_standard_wording(staff_fo
     rec = clip(staff, media_dir, "a.mp4", start=T0, seconds=2)
     row = capture.capture_metadata_record(actor=staff.officer, record=rec, notice={"offset": 1})
     assert row.notice["text"].startswith("为保护您的合法权益") and row.notice["standard"] is True
-    assert [a.label for a in capture.attestations(rec)] == ["告知当事人正在音像记录"]
+    assert [a.label for a in recording.attestations(rec)] == ["告知当事人正在音像记录"]
 
 
 def test_relink__new_row_and_both_timelines(staff_for, media_dir):
@@ -279,7 +279,7 @@ def test_relink__new_row_and_both_timelines(staff_for, media_dir):
     with pytest.raises(AvInvalid):
         capture.av_record_link(actor=staff.officer, record=rec, case=two, stage_id=two.stage)
     capture.av_record_link(actor=staff.officer, record=rec, case=two, stage_id=two.stage, reason="上传时选错案件")
-    assert rec not in capture.records_linked(one) and rec in capture.records_linked(two, two.stage)
+    assert rec not in recording.records_linked(one) and rec in recording.records_linked(two, two.stage)
     assert rec.case == one  # the record itself never changes
     assert one.timeline.filter(action="av_record.unlinked").exists()
     assert two.timeline.filter(action="av_record.linked").exists()

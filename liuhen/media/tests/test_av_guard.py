@@ -15,8 +15,8 @@ from liuhen.cases.selectors import current_requirements
 from liuhen.documents import delivery
 from liuhen.documents.tests.test_delivery import final, record
 from liuhen.ledger.records import verify_records
-from liuhen.media import coverage, guards
-from liuhen.media.av_errors import AvForbidden, AvInvalid
+from liuhen.media.continuity import coverage, guards
+from liuhen.media.errors import AvForbidden, AvInvalid
 from liuhen.media.tests.avhelpers import clip, empty
 from liuhen.testing.cases import approve_stage, complete_documents, drive_to_close, file_case
 

@@ -11,8 +11,8 @@ import pytest
 
 from liuhen.cases import services as case_services
 from liuhen.cases.selectors import current_requirements
-from liuhen.media import capture, findings, guards
-from liuhen.media.av_errors import AvInvalid
+from liuhen.media.continuity import capture, findings, guards, recording
+from liuhen.media.errors import AvInvalid
 from liuhen.media.tests.avhelpers import clip
 
 T0 = dt.datetime(2026, 3, 2, 2, 0, 0, tzinfo=dt.UTC)
@@ -60,11 +60,11 @@ def test_content_item_not_attested__flagged_on_the_record_and_the_stage(
     staff = staff_for("xigang-culture")
     case, rec = _recorded(staff, media_dir, etype, stage_id)
     profile = case_services.profile_of(case)
-    items = capture.content_items(profile, case, stage_id)
+    items = recording.content_items(profile, case, stage_id)
     assert left_out in items
     given = {i: 1.0 for i in items if i != left_out}
     capture.capture_metadata_record(actor=staff.officer, record=rec, content=given, party="某公司")
-    atts = {a.label: a for a in capture.attestations(rec, profile)}
+    atts = {a.label: a for a in recording.attestations(rec, profile)}
     assert atts[f"重点摄录：{left_out}"].required and not atts[f"重点摄录：{left_out}"].given
     assert atts[f"重点摄录：{items[0] if items[0] != left_out else items[1]}"].note == "第 1 秒"
     found = _content_finding(rec)
@@ -116,7 +116,7 @@ def test_party_filming_without_the_notice__flagged_where_the_profile_says_so(sta
         actor=staff.officer, record=rec, bystander={"filming": True, "notice_offset": 3}, reason="补标告知位置"
     )
     assert "bystander_notice_missing" not in {f.code for f in findings.record_findings(rec)}
-    att = next(a for a in capture.attestations(rec) if a.label.startswith("当事人或现场人员拍摄"))
+    att = next(a for a in recording.attestations(rec) if a.label.startswith("当事人或现场人员拍摄"))
     assert att.given and att.note == "第 3 秒"
 
 

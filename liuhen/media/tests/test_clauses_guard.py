@@ -14,7 +14,7 @@ from liuhen.cases.errors import TransitionRefused
 from liuhen.cases.selectors import current_requirements
 from liuhen.documents import services as docs
 from liuhen.ledger.records import verify_records
-from liuhen.media import guards
+from liuhen.media.continuity import guards
 from liuhen.media.tests.avhelpers import clip
 from liuhen.testing.cases import approve_stage, file_case, make_document
 from liuhen.testing.images import signature_png

@@ -15,8 +15,9 @@ from liuhen.cases.errors import CaseInvalid
 from liuhen.cases.selectors import current_requirements
 from liuhen.devices import services as device_services
 from liuhen.ledger.records import verify_records
-from liuhen.media import capture, coverage, findings, guards, probe
-from liuhen.media.av_errors import AvInvalid
+from liuhen.media.continuity import capture, coverage, findings, guards, recording
+from liuhen.media.errors import AvInvalid
+from liuhen.media.ingest import mediafile
 from liuhen.media.tests.avhelpers import clip
 from liuhen.testing.cases import approve_stage
 
@@ -48,7 +49,7 @@ def test_recording_starting_after_the_act_it_records__flagged_as_possible_backfi
     assert "2026-03-02 16:00:00" in found.label and "2026-03-02 10:00:00" in found.label
     assert "integ-no-backfill-or-insert" in found.clauses
     # the original is untouched and still listed: a finding, not a rejection
-    assert late in capture.records_linked(case)
+    assert late in recording.records_linked(case)
     assert verify_records() == []
 
 
@@ -82,13 +83,13 @@ def test_spliced_files__edit_lists_and_creation_after_upload_flagged(staff_for, 
     one.write_bytes(_elst_mp4([0]))
     two.write_bytes(_elst_mp4([0, 90000]))
     empty_then_one.write_bytes(_elst_mp4([-1, 0]))  # an initial empty edit is how players delay a track
-    assert probe.iso_bmff_edits(one) == [1]
-    assert probe.iso_bmff_edits(two) == [2]
-    assert probe.iso_bmff_edits(empty_then_one) == [1]
+    assert mediafile.iso_bmff_edits(one) == [1]
+    assert mediafile.iso_bmff_edits(two) == [2]
+    assert mediafile.iso_bmff_edits(empty_then_one) == [1]
     staff = staff_for("national-baseline")
     plain = clip(staff, media_dir, "plain.mp4", start=timezone.now() - dt.timedelta(hours=1))
     assert not codes(plain) & {"edited", "created_after_upload"}
-    monkeypatch.setattr(probe, "iso_bmff_edits", lambda path: [1, 3])
+    monkeypatch.setattr(mediafile, "iso_bmff_edits", lambda path: [1, 3])
     cut = clip(staff, media_dir, "cut.mp4", start=timezone.now() - dt.timedelta(hours=1))
     assert "edited" in cut.probe.flags and "edited" in codes(cut)
     monkeypatch.undo()
@@ -180,21 +181,21 @@ def test_untagged_recording__kept_listed_for_follow_up_and_not_counted_until_tag
     staff = staff_for("xigang-culture")  # 现场检查 needs AV
     loose = clip(staff, media_dir, "loose.mp4", start=timezone.now() - dt.timedelta(minutes=5))
     assert loose.pk and "untagged" in codes(loose)
-    assert capture.tagging_missing(loose) == ["案号", "当事人", "承办人"]
-    assert loose in capture.records_untagged(staff.officer)
-    assert loose in capture.records_untagged(staff.department_head)
-    assert loose not in capture.records_untagged(staff.officer2)
+    assert recording.tagging_missing(loose) == ["案号", "当事人", "承办人"]
+    assert loose in recording.records_untagged(staff.officer)
+    assert loose in recording.records_untagged(staff.department_head)
+    assert loose not in recording.records_untagged(staff.officer2)
     client.force_login(staff.officer)
     page = client.get("/media/untagged/").content.decode()
     assert "未关联案件的音像记录" in page and "loose.mp4" in page
 
     case = staff.open("inspection", party_name="")  # no party on the case
     capture.av_record_link(actor=staff.officer, record=loose, case=case, stage_id=case.stage)
-    assert capture.tagging_missing(loose) == ["当事人"]
+    assert recording.tagging_missing(loose) == ["当事人"]
     assert {r.code: r for r in current_requirements(case)}["av"].blocking
     capture.capture_metadata_record(actor=staff.officer, record=loose, party="某网吧", reason="补填当事人")
-    assert capture.tagging_missing(loose) == []
-    assert loose not in capture.records_untagged(staff.officer)
+    assert recording.tagging_missing(loose) == []
+    assert loose not in recording.records_untagged(staff.officer)
     assert {r.code: r for r in current_requirements(case)}["av"].status == "met"
     assert verify_records() == []
 

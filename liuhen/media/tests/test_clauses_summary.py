@@ -15,7 +15,7 @@ from liuhen.cases.errors import CaseInvalid, TransitionRefused
 from liuhen.cases.requirements import summary_av_question
 from liuhen.cases.selectors import available_actions
 from liuhen.ledger.records import verify_records
-from liuhen.media import guards
+from liuhen.media.continuity import guards
 from liuhen.media.tests.avhelpers import clip
 
 

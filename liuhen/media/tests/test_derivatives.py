@@ -14,7 +14,7 @@ from PIL import Image
 from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
-from liuhen.media import derivatives, services, transcode
+from liuhen.media.ingest import originals, processing, transcode
 from liuhen.media.models import DerivativeKind, MediaDerivative, MediaRecord
 from liuhen.media.tests import mediafiles
 from liuhen.testing.attacker import attacker
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def _ingest(staff, path, content_type: str) -> MediaRecord:
     with open(path, "rb") as fh:
-        return services.av_record_ingest(actor=staff.officer, stream=fh, filename=path.name, content_type=content_type)
+        return originals.av_record_ingest(actor=staff.officer, stream=fh, filename=path.name, content_type=content_type)
 
 
 def _blob(sha256: str) -> bytes:
@@ -37,7 +37,7 @@ def test_video__h264_aac_faststart_preview_and_jpeg_thumbnail_original_untouched
     clip = mediafiles.make_mp4(media_dir / "cam.mp4", seconds=3, size=(640, 480))
     original = clip.read_bytes()
     rec = _ingest(staff, clip, "video/mp4")
-    made = {d.kind: d for d in derivatives.av_record_derive(record_id=rec.pk)}
+    made = {d.kind: d for d in processing.av_record_derive(record_id=rec.pk)}
     assert set(made) == {DerivativeKind.PREVIEW, DerivativeKind.THUMBNAIL}
     preview = made[DerivativeKind.PREVIEW]
     assert preview.content_type == "video/mp4" and (preview.width, preview.height) == (480, 360)
@@ -58,15 +58,15 @@ def test_video__h264_aac_faststart_preview_and_jpeg_thumbnail_original_untouched
 
 def test_derive__twice_makes_nothing_new(staff, mp4):
     rec = _ingest(staff, mp4, "video/mp4")
-    first = sorted(d.pk for d in derivatives.av_record_derive(record_id=rec.pk))
-    again = sorted(d.pk for d in derivatives.av_record_derive(record_id=rec.pk))
+    first = sorted(d.pk for d in processing.av_record_derive(record_id=rec.pk))
+    again = sorted(d.pk for d in processing.av_record_derive(record_id=rec.pk))
     assert first == again and MediaDerivative.objects.count() == 2
     assert Event.objects.filter(action="av_record.derived").count() == 2
 
 
 def test_audio__aac_m4a_preview_no_thumbnail(staff, m4a):
     rec = _ingest(staff, m4a, "audio/mp4")
-    (preview,) = derivatives.av_record_derive(record_id=rec.pk)
+    (preview,) = processing.av_record_derive(record_id=rec.pk)
     assert preview.kind == DerivativeKind.PREVIEW and preview.content_type == "audio/mp4"
     with av.open(io.BytesIO(_blob(preview.blob_id))) as c:
         assert [s.type for s in c.streams] == ["audio"] and c.streams[0].codec_context.name == "aac"
@@ -76,7 +76,7 @@ def test_photo__smaller_jpeg_and_thumbnail(staff, media_dir):
     src = media_dir / "big.jpg"
     Image.new("RGB", (2400, 1600), (10, 120, 200)).save(src, "JPEG")
     rec = _ingest(staff, src, "image/jpeg")
-    made = {d.kind: d for d in derivatives.av_record_derive(record_id=rec.pk)}
+    made = {d.kind: d for d in processing.av_record_derive(record_id=rec.pk)}
     assert (made["preview"].width, made["preview"].height) == (1280, 853)
     assert Image.open(io.BytesIO(_blob(made["thumbnail"].blob_id))).size[0] == transcode.THUMB_WIDTH
 
@@ -87,8 +87,8 @@ def test_damaged_or_empty__no_preview_and_nothing_recorded(staff, mp4, media_dir
     empty = media_dir / "empty.mp4"
     empty.write_bytes(b"")
     nothing = _ingest(staff, empty, "video/mp4")
-    assert derivatives.av_record_derive(record_id=truncated.pk) == []
-    assert derivatives.av_record_derive(record_id=nothing.pk) == []
+    assert processing.av_record_derive(record_id=truncated.pk) == []
+    assert processing.av_record_derive(record_id=nothing.pk) == []
     assert not MediaDerivative.objects.exists()
     assert verify_records() == []
 
@@ -96,8 +96,8 @@ def test_damaged_or_empty__no_preview_and_nothing_recorded(staff, mp4, media_dir
 def test_duplicate_upload__reuses_the_first_records_derived_blobs(staff, mp4):
     first = _ingest(staff, mp4, "video/mp4")
     second = _ingest(staff, mp4, "video/mp4")
-    a = {d.kind: d.blob_id for d in derivatives.av_record_derive(record_id=first.pk)}
-    b = {d.kind: d.blob_id for d in derivatives.av_record_derive(record_id=second.pk)}
+    a = {d.kind: d.blob_id for d in processing.av_record_derive(record_id=first.pk)}
+    b = {d.kind: d.blob_id for d in processing.av_record_derive(record_id=second.pk)}
     assert a == b and MediaDerivative.objects.count() == 4
     assert verify_records() == []
 
@@ -107,7 +107,7 @@ def test_duplicate_upload__third_copy_and_later_get_one_preview_of_each_kind(sta
     third found the preview and thumbnail of both earlier copies and hit the unique record/kind)."""
     copies = [_ingest(staff, mp4, "video/mp4") for _ in range(4)]
     for rec in copies:
-        derivatives.av_record_derive_task.call(record_id=rec.pk)  # what the worker runs
+        processing.av_record_derive_task.call(record_id=rec.pk)  # what the worker runs
     made = [{d.kind: d.blob_id for d in MediaDerivative.objects.filter(record=rec)} for rec in copies]
     assert all(m == made[0] for m in made) and set(made[0]) == {DerivativeKind.PREVIEW, DerivativeKind.THUMBNAIL}
     assert MediaDerivative.objects.count() == 8
@@ -117,8 +117,8 @@ def test_duplicate_upload__third_copy_and_later_get_one_preview_of_each_kind(sta
 def test_probe_commit__queues_the_preview_task(staff, mp4, django_capture_on_commit_callbacks):
     rec = _ingest(staff, mp4, "video/mp4")
     with django_capture_on_commit_callbacks(execute=True):
-        services.av_record_probe(record_id=rec.pk)
-    queued = DBTaskResult.objects.filter(task_path="liuhen.media.derivatives.av_record_derive_task")
+        processing.av_record_probe(record_id=rec.pk)
+    queued = DBTaskResult.objects.filter(task_path="liuhen.media.ingest.processing.av_record_derive_task")
     assert queued.count() == 1 and queued.get().args_kwargs["kwargs"] == {"record_id": rec.pk}
 
 
@@ -126,7 +126,7 @@ def test_derivative_row__write_once_and_verify_finds_an_edit(staff, mp4):
     from liuhen.core.writeonce import RecordImmutable
 
     rec = _ingest(staff, mp4, "video/mp4")
-    row = derivatives.av_record_derive(record_id=rec.pk)[0]
+    row = processing.av_record_derive(record_id=rec.pk)[0]
     with pytest.raises(RecordImmutable):
         row.save()
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:

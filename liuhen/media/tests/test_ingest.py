@@ -15,7 +15,8 @@ from liuhen.core.errors import PermissionDenied
 from liuhen.ledger.blobstore.models import Blob
 from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
-from liuhen.media import rules, services
+from liuhen.media.continuity import drift
+from liuhen.media.ingest import originals, processing, rules, uploads
 from liuhen.media.models import DockingReport, Flag, MediaProbe, MediaRecord, Upload, UploadStatus
 from liuhen.media.tests import mediafiles
 from liuhen.testing.attacker import attacker
@@ -25,11 +26,11 @@ pytestmark = pytest.mark.django_db
 
 def _ingest(staff, path, **kw) -> MediaRecord:
     with open(path, "rb") as fh:
-        return services.av_record_ingest(actor=staff.officer, stream=fh, filename=path.name, **kw)
+        return originals.av_record_ingest(actor=staff.officer, stream=fh, filename=path.name, **kw)
 
 
 def _probe(rec: MediaRecord) -> MediaProbe:
-    return services.av_record_probe(record_id=rec.pk)
+    return processing.av_record_probe(record_id=rec.pk)
 
 
 def test_mp4__probed_for_container_codecs_duration_size_time_and_serial(staff, media_dir):
@@ -87,7 +88,7 @@ def test_identical_content__same_blob_new_record_flagged_duplicate(staff, mp4):
 def test_duplicate_is_per_agency(staff, other_staff, mp4):
     _ingest(staff, mp4)
     with open(mp4, "rb") as fh:
-        theirs = services.av_record_ingest(actor=other_staff.officer, stream=fh, filename="x.mp4")
+        theirs = originals.av_record_ingest(actor=other_staff.officer, stream=fh, filename="x.mp4")
     assert theirs.flags == [] and theirs.duplicate_of_id is None
 
 
@@ -100,8 +101,8 @@ def test_end_before_start__kept_and_flagged(staff, mp4):
 def test_record_with_case_and_stage__on_the_case_timeline(staff):
     case = staff.open("inspection")
     stage = case.stage
-    target = services.target_resolve(actor=staff.officer, case_ref=str(case.pk), stage_id=stage)
-    rec = services.av_record_ingest(actor=staff.officer, stream=io.BytesIO(b"abc"), filename="a.jpg", target=target)
+    target = originals.target_resolve(actor=staff.officer, case_ref=str(case.pk), stage_id=stage)
+    rec = originals.av_record_ingest(actor=staff.officer, stream=io.BytesIO(b"abc"), filename="a.jpg", target=target)
     assert rec.case_id == case.pk and rec.stage_id == stage
     assert case.timeline.filter(action="av_record.ingested").exists()
     assert verify_records() == []
@@ -111,10 +112,10 @@ def test_stage_without_case_or_unknown_stage__refused(staff):
     from liuhen.core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed):
-        services.target_resolve(actor=staff.officer, stage_id="investigation")
+        originals.target_resolve(actor=staff.officer, stage_id="investigation")
     case = staff.open("inspection")
     with pytest.raises(ValidationFailed):
-        services.target_resolve(actor=staff.officer, case_ref=str(case.pk), stage_id="no-such-stage")
+        originals.target_resolve(actor=staff.officer, case_ref=str(case.pk), stage_id="no-such-stage")
 
 
 @pytest.mark.clause("integ-no-tamper-original", "integ-audit-trail-traceability")
@@ -141,7 +142,7 @@ def test_uploader_needs_case_work_permission(staff_for, make_user):
     staff = staff_for("national-baseline", code="media-perm")
     auditor = make_user(staff.agency, Role.AUDIT_ADMIN)
     with pytest.raises(PermissionDenied):
-        services.av_record_ingest(actor=auditor, stream=io.BytesIO(b"x"), filename="x.jpg")
+        originals.av_record_ingest(actor=auditor, stream=io.BytesIO(b"x"), filename="x.jpg")
 
 
 def test_ingest_event__committed_with_the_record(staff, mp4):
@@ -152,7 +153,7 @@ def test_ingest_event__committed_with_the_record(staff, mp4):
 
 def test_docking_report__records_drift(staff):
     station_time = timezone.now()
-    report = services.docking_report_create(
+    report = drift.docking_report_create(
         actor=staff.officer,
         device_serial="CAM-7",
         device_time=station_time + dt.timedelta(seconds=95.5),
@@ -166,18 +167,18 @@ def test_docking_report__records_drift(staff):
 
 
 def test_upload_expiry__removes_temp_files_marks_rows_never_touches_blobs(staff, mp4, settings):
-    stale = services.upload_create(actor=staff.officer, length=100)
-    path = services.temp_path(stale)
+    stale = uploads.upload_create(actor=staff.officer, length=100)
+    path = uploads.temp_path(stale)
     path.write_bytes(b"x" * 40)
-    done = services.upload_create(actor=staff.officer, length=mp4.stat().st_size)
+    done = uploads.upload_create(actor=staff.officer, length=mp4.stat().st_size)
     with open(mp4, "rb") as fh:
-        services.upload_append(actor=staff.officer, upload_id=done.pk, offset=0, body=fh, content_length=None)
+        uploads.upload_append(actor=staff.officer, upload_id=done.pk, offset=0, body=fh, content_length=None)
     done.refresh_from_db()
     blob_path = settings.LIUHEN_BLOB_DIR
     blobs_before = sorted(p for p in blob_path.rglob("*") if p.is_file())
     later = timezone.now() + dt.timedelta(hours=settings.LIUHEN_UPLOAD_EXPIRY_HOURS + 1)
-    assert services.uploads_expire(now=timezone.now()) == 0  # not yet
-    assert services.uploads_expire(now=later) == 1
+    assert uploads.uploads_expire(now=timezone.now()) == 0  # not yet
+    assert uploads.uploads_expire(now=later) == 1
     stale.refresh_from_db()
     assert stale.status == UploadStatus.EXPIRED and not path.exists()
     assert Upload.objects.get(pk=done.pk).status == UploadStatus.FINISHED
@@ -187,14 +188,14 @@ def test_upload_expiry__removes_temp_files_marks_rows_never_touches_blobs(staff,
 
 def test_upload_expiry__configurable_and_runs_as_command(staff, settings):
     settings.LIUHEN_UPLOAD_EXPIRY_HOURS = 0
-    upload = services.upload_create(actor=staff.officer, length=10)
+    upload = uploads.upload_create(actor=staff.officer, length=10)
     call_command("uploads_expire", stdout=io.StringIO())
     upload.refresh_from_db()
     assert upload.status == UploadStatus.EXPIRED
 
 
 def test_zero_length_upload__finishes_at_creation_as_an_empty_record(staff):
-    upload = services.upload_create(actor=staff.officer, length=0, metadata_header="filename ZW1wdHkubXA0")
+    upload = uploads.upload_create(actor=staff.officer, length=0, metadata_header="filename ZW1wdHkubXA0")
     assert upload.status == UploadStatus.FINISHED
     rec = MediaRecord.objects.get(pk=upload.record_id)
     assert rec.size == 0 and Flag.EMPTY.value in rec.flags and rec.filename == "empty.mp4"

@@ -199,7 +199,7 @@ def _tus_client(**kw):
 
 
 def test_method_override__a_get_with_a_session_cannot_delete_past_the_csrf_check(staff):
-    from liuhen.media import services as media
+    from liuhen.media.ingest import uploads as media
 
     upload = media.upload_create(actor=staff.officer, length=16)
     browser = _tus_client()
@@ -231,7 +231,7 @@ def test_creation__upload_length_not_plain_ascii_digits_is_refused_with_a_code(s
 
 @pytest.mark.parametrize("header", ["HTTP_UPLOAD_OFFSET", "CONTENT_LENGTH"])
 def test_patch__non_ascii_digits_in_offset_or_content_length_is_refused(staff, token_for, header):
-    from liuhen.media import services as media
+    from liuhen.media.ingest import uploads as media
 
     upload = media.upload_create(actor=staff.officer, length=4)
     machine = _tus_client(HTTP_AUTHORIZATION=f"Bearer {token_for(staff.officer)}")

@@ -8,9 +8,10 @@ import pytest
 from django.urls import reverse
 
 from liuhen.ledger.models import Event
-from liuhen.media import derivatives, player, services
+from liuhen.media.continuity import player, sessions
+from liuhen.media.ingest import originals, processing, uploads
+from liuhen.media.ingest.serving import ByteRange, Unsatisfiable, range_parse
 from liuhen.media.models import MediaRecord
-from liuhen.media.serving import ByteRange, Unsatisfiable, range_parse
 from liuhen.media.tests import mediafiles
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +23,9 @@ def case(staff):
 
 
 def _ingest(staff, path, *, case=None, content_type="video/mp4", serial="") -> MediaRecord:
-    target = services.Target(case=case, stage_id=case.stage if case else "")
+    target = originals.Target(case=case, stage_id=case.stage if case else "")
     with open(path, "rb") as fh:
-        rec = services.av_record_ingest(
+        rec = originals.av_record_ingest(
             actor=staff.officer,
             stream=fh,
             filename=path.name,
@@ -32,8 +33,8 @@ def _ingest(staff, path, *, case=None, content_type="video/mp4", serial="") -> M
             target=target,
             device_serial=serial,
         )
-    services.av_record_probe(record_id=rec.pk)
-    derivatives.av_record_derive(record_id=rec.pk)
+    processing.av_record_probe(record_id=rec.pk)
+    processing.av_record_derive(record_id=rec.pk)
     return rec
 
 
@@ -165,8 +166,8 @@ def test_case_media__flags_shown_in_chinese(client, staff, case, mp4):
 def test_upload_record__names_the_record_an_upload_became(client, staff, case, mp4):
     import io
 
-    upload = services.upload_create(actor=staff.officer, length=mp4.stat().st_size, metadata_header="")
-    services.upload_append(
+    upload = uploads.upload_create(actor=staff.officer, length=mp4.stat().st_size, metadata_header="")
+    uploads.upload_append(
         actor=staff.officer,
         upload_id=upload.pk,
         offset=0,
@@ -203,7 +204,6 @@ def test_timeline__lanes_per_device_gap_beyond_tolerance_and_overlap(client, sta
 
 
 def test_timeline__drawn_from_recording_sessions_with_their_interruption_notes(client, staff, case, media_dir):
-    sessions = pytest.importorskip("liuhen.media.sessions")
     a1 = mediafiles.make_mp4(media_dir / "a1.mp4", seconds=2, creation_time="2026-03-01T02:00:00Z", serial="CAM-A")
     a2 = mediafiles.make_mp4(media_dir / "a2.mp4", seconds=2, creation_time="2026-03-01T02:01:00Z", serial="CAM-A")
     loose = mediafiles.make_mp4(media_dir / "x.mp4", seconds=2, creation_time="2026-03-05T02:00:00Z", serial="CAM-X")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from liuhen.media.services import upload_expiry, uploads_expire
+from liuhen.media.ingest.storage import upload_expiry
+from liuhen.media.ingest.uploads import uploads_expire, uploads_expire_task
 
 
 class Command(BaseCommand):
@@ -15,8 +16,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, enqueue: bool = False, **options) -> None:
         if enqueue:
-            from liuhen.media.tasks import uploads_expire_task
-
             result = uploads_expire_task.enqueue()
             self.stdout.write(f"已排队：{result.id}")
             return

@@ -13,9 +13,22 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from liuhen.media.capture import device_of, profile_for_record, record_timing
+from django.db import transaction
+from django.utils import timezone
+
+from liuhen.core.errors import ValidationFailed
+from liuhen.ledger.services import record
+from liuhen.media.continuity.recording import device_of, profile_for_record, record_timing
+from liuhen.media.ingest.rules import text_of
 from liuhen.media.models import DockingReport, MediaRecord
+from liuhen.media.policies import upload_policy
+from liuhen.policy.loader import get_profile
 from liuhen.policy.schema import Profile
+
+
+def drift_seconds(device_time: dt.datetime, station_time: dt.datetime) -> float:
+    """Device clock minus station clock, in seconds (positive: the device runs fast)."""
+    return round((device_time - station_time).total_seconds(), 3)
 
 
 @dataclass(frozen=True)
@@ -65,11 +78,60 @@ def record_drift(record: MediaRecord, profile: Profile | None = None) -> Drift |
 
 def drift_flags(*, user: Any, profile: Profile | None = None) -> list[Drift]:
     """Docking reports of the user's agency whose drift is beyond the tolerance, newest first."""
-    from liuhen.policy.loader import get_profile
-
     agency = getattr(user, "agency", None)
     if agency is None:
         return []
     profile = profile or get_profile(agency.profile_id)
     rows = DockingReport.objects.filter(agency_id=agency.pk).order_by("-station_time", "-id")
     return [d for d in (docking_drift(r, profile) for r in rows[:500]) if d.exceeded]
+
+
+# --------------------------------------------------------------------------- docking
+
+
+def docking_report_create(
+    *,
+    actor: Any,
+    device_serial: str,
+    device_time: dt.datetime,
+    station_time: dt.datetime,
+    station: str = "",
+    time_source: str = "",
+) -> DockingReport:
+    """Record a device clock read at docking (event ``av_record.docking_reported``): the collection
+    station's, with the right to upload."""
+    upload_policy.require(actor, "create")
+    device_serial = text_of(device_serial.encode())[:120]
+    if not device_serial:
+        raise ValidationFailed("缺少设备编号", code="device_serial_required")
+    if device_time.tzinfo is None or station_time.tzinfo is None:
+        raise ValidationFailed("时间必须带时区", code="time_zone_required")
+    with transaction.atomic():
+        report = DockingReport(
+            agency_id=actor.agency_id,
+            station=text_of(station.encode())[:120],
+            device_serial=device_serial,
+            device_time=device_time.astimezone(dt.UTC),
+            station_time=station_time.astimezone(dt.UTC),
+            drift_seconds=drift_seconds(device_time, station_time),
+            time_source=text_of(time_source.encode())[:32],
+            reported_by=actor,
+            reported_at=timezone.now(),
+        )
+        report.save()
+        record(
+            actor=actor,
+            action="av_record.docking_reported",
+            obj_type="docking_report",
+            obj_id=report.pk,
+            payload={
+                "agency_id": report.agency_id,
+                "station": report.station,
+                "device_serial": report.device_serial,
+                "device_time": report.device_time,
+                "station_time": report.station_time,
+                "drift_seconds": report.drift_seconds,
+                "time_source": report.time_source,
+            },
+        )
+    return report

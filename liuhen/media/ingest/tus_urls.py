@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from liuhen.media import tus
+from liuhen.media.ingest import tus
 
 app_name = "tus"
 urlpatterns = [

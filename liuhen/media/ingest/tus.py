@@ -3,7 +3,7 @@
 Plain Django views, because tus is raw bytes and headers, not JSON. Machine clients authenticate
 with ``Authorization: Bearer lh_<id>_<secret>``; the browser with its session, and then every unsafe
 request carries the CSRF token (``X-CSRFToken``, sent by tus-js-client's ``headers`` option). The
-request body is never read whole: ``services.upload_append`` streams it to disk in 1 MiB pieces, so
+request body is never read whole: ``uploads.upload_append`` streams it to disk in 1 MiB pieces, so
 ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (which only guards ``request.body``/``POST``) never applies.
 """
 
@@ -19,8 +19,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from liuhen.core.errors import DomainError, PermissionDenied
 from liuhen.core.inputs import ascii_int
-from liuhen.media import services
 from liuhen.media.errors import UploadInvalid
+from liuhen.media.ingest.storage import upload_max_bytes
+from liuhen.media.ingest.uploads import upload_append, upload_create, upload_status, upload_terminate
 from liuhen.media.models import Upload, UploadStatus
 from liuhen.org.services import api_token_authenticate
 
@@ -74,7 +75,7 @@ def _options() -> HttpResponse:
     response["Tus-Resumable"] = TUS_VERSION
     response["Tus-Version"] = TUS_VERSION
     response["Tus-Extension"] = EXTENSIONS
-    response["Tus-Max-Size"] = str(services.upload_max_bytes())
+    response["Tus-Max-Size"] = str(upload_max_bytes())
     return response
 
 
@@ -138,7 +139,7 @@ def uploads(request: HttpRequest) -> HttpResponse:
         user = _authenticate(request)
         if "HTTP_UPLOAD_DEFER_LENGTH" in request.META:
             raise UploadInvalid("不支持延后声明长度（Upload-Defer-Length）", code="upload_defer_unsupported")
-        upload = services.upload_create(
+        upload = upload_create(
             actor=user,
             length=_int_header(request, "HTTP_UPLOAD_LENGTH"),
             metadata_header=request.META.get("HTTP_UPLOAD_METADATA", ""),
@@ -163,7 +164,7 @@ def upload(request: HttpRequest, upload_id: str) -> HttpResponse:
     try:
         user = _authenticate(request)
         if method == "HEAD":
-            return _response(200, None, **_upload_headers(services.upload_status(actor=user, upload_id=upload_id)))
+            return _response(200, None, **_upload_headers(upload_status(actor=user, upload_id=upload_id)))
         if method == "PATCH":
             content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
             if content_type != OFFSET_CONTENT_TYPE:
@@ -173,12 +174,12 @@ def upload(request: HttpRequest, upload_id: str) -> HttpResponse:
                 )
             offset = _int_header(request, "HTTP_UPLOAD_OFFSET")
             content_length = _int_header(request, "CONTENT_LENGTH") if request.META.get("CONTENT_LENGTH") else None
-            result = services.upload_append(
+            result = upload_append(
                 actor=user, upload_id=upload_id, offset=offset, body=request, content_length=content_length
             )
             return _response(204, None, **_upload_headers(result))
         if method == "DELETE":
-            services.upload_terminate(actor=user, upload_id=upload_id)
+            upload_terminate(actor=user, upload_id=upload_id)
             return _response(204)
     except DomainError as exc:
         return _error(exc)

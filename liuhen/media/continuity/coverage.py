@@ -19,9 +19,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from liuhen.cases.models import Case
-from liuhen.media.av_errors import AvInvalid
-from liuhen.media.capture import _case_for, _utc, check_times, device_of, record_problems, record_timing, shown
+from liuhen.cases.services import timeline_record
+from liuhen.devices.models import DeviceKind
+from liuhen.devices.selectors import device_by_serial
+from liuhen.media.continuity.recording import (
+    case_and_stage,
+    check_times,
+    device_of,
+    record_problems,
+    record_timing,
+    shown,
+    utc,
+)
+from liuhen.media.errors import AvInvalid
 from liuhen.media.models import CoverageClaim, ExternalSource, MediaRecord, Source
+from liuhen.media.policies import av_record_policy
 
 Interval = tuple[dt.datetime, dt.datetime]
 
@@ -31,11 +43,6 @@ def is_fixed_camera(record: MediaRecord) -> bool:
         return True
     serial = device_of(record)
     if not serial:
-        return False
-    try:
-        from liuhen.devices.models import DeviceKind
-        from liuhen.devices.selectors import device_by_serial
-    except ImportError:
         return False
     device = device_by_serial(record.agency_id, serial)
     return device is not None and device.kind == DeviceKind.FIXED_CAMERA
@@ -108,18 +115,15 @@ def coverage_claim_record(
     Clips of cameras another body runs (the 政务服务中心's window cameras, dev-service-center-cctv) are
     imported as surveillance records and named with ``external_source`` and the number of the
     retrieval request under which that body handed them over (required then)."""
-    from liuhen.cases.services import timeline_record
-    from liuhen.media.capture import _require_writer
-
-    case, stage_id = _case_for(actor, case, stage_id)
-    start, end = _utc(act_start, "活动开始时间"), _utc(act_end, "活动结束时间")
+    case, stage_id = case_and_stage(actor, case, stage_id)
+    start, end = utc(act_start, "活动开始时间"), utc(act_end, "活动结束时间")
     check_times(start, end)
     if start == end:
         raise AvInvalid("活动开始和结束时间相同", code="av_act_empty")
     if not records:
         raise AvInvalid("请选择覆盖该活动的监控录像片段", code="av_coverage_no_clips")
     for rec in records:
-        _require_writer(actor, rec)
+        av_record_policy.require(actor, "capture", rec)
         if not is_fixed_camera(rec):
             raise AvInvalid(
                 f"{rec.filename} 不是固定视频监控设备的录像", code="av_coverage_not_fixed_camera", record_id=rec.pk

@@ -2,12 +2,13 @@
 
 Clauses av-continuous, av-interruption, av-multi-device, integ-no-backfill-or-insert. A session is
 one on-site action recorded by one or several devices; its segments are ordered per device by start
-time (:func:`liuhen.media.capture.record_timing`). Between consecutive segments of one device, a gap
-longer than the profile's ``av_rules.gap_tolerance_seconds`` is an interruption: it needs a note
-giving the cause and either the offset in the next segment where the officer explained it on
-resuming, or a written statement (a finalised document, form ``av_interruption_statement`` where the
-profile has it) when recording could not continue. Recording the same matter at another place or
-time is a new session (``follows`` names the earlier one): no gap is counted between sessions.
+time (:func:`liuhen.media.continuity.recording.record_timing`). Between consecutive segments of one
+device, a gap longer than the profile's ``av_rules.gap_tolerance_seconds`` is an interruption: it
+needs a note giving the cause and either the offset in the next segment where the officer explained
+it on resuming, or a written statement (a finalised document, form ``av_interruption_statement``
+where the profile has it) when recording could not continue. Recording the same matter at another
+place or time is a new session (``follows`` names the earlier one): no gap is counted between
+sessions. Who may see and arrange sessions is the session policy's (``liuhen.media.policies``).
 """
 
 from __future__ import annotations
@@ -21,21 +22,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from liuhen.cases.models import Case
+from liuhen.cases.services import profile_of, timeline_record
 from liuhen.ledger.services import record as ledger_record
-from liuhen.media.av_errors import AvConflict, AvForbidden, AvInvalid, SessionNotFound
-from liuhen.media.capture import (
+from liuhen.media.continuity.recording import (
     Timing,
-    _case_for,
+    case_and_stage,
     check_offset,
     device_of,
     profile_for_record,
+    record_duration,
     record_timing,
-    records_linked,
     shown,
 )
+from liuhen.media.errors import AvConflict, AvInvalid
 from liuhen.media.models import InterruptionCause, InterruptionNote, MediaRecord, RecordingSession, SessionSegment
-from liuhen.media.selectors import require_reader
-from liuhen.org import rules as org_rules
+from liuhen.media.policies import av_record_policy, av_session_policy
+from liuhen.policy.loader import get_profile
 from liuhen.policy.schema import Profile
 
 STATEMENT_FORM = "av_interruption_statement"
@@ -113,18 +115,9 @@ class SessionTimeline:
         return max(ends) if ends else None
 
 
-def sessions_visible(*, user: Any) -> Any:
-    agency_id = getattr(user, "agency_id", None)
-    return RecordingSession.objects.filter(agency_id=agency_id) if agency_id else RecordingSession.objects.none()
-
-
 def session_get(*, user: Any, session_id: int) -> RecordingSession:
     """A session of the user's agency (another's is not found), refused to a role that never sees AV records."""
-    row = sessions_visible(user=user).filter(pk=session_id).first()
-    if row is None:
-        raise SessionNotFound()
-    require_reader(user)
-    return row
+    return av_session_policy.get(user, session_id)
 
 
 def session_of(record: MediaRecord) -> RecordingSession | None:
@@ -141,9 +134,6 @@ def current_notes(session: RecordingSession) -> list[InterruptionNote]:
 
 
 def _profile(session: RecordingSession, records: Sequence[MediaRecord]) -> Profile:
-    from liuhen.cases.services import profile_of
-    from liuhen.policy.loader import get_profile
-
     if session.case is not None:
         return profile_of(session.case)
     if records:
@@ -197,8 +187,6 @@ def session_timeline(session: RecordingSession, profile: Profile | None = None) 
 
 def unexplained_gaps(case: Case, stage_id: str | None = None) -> list[Gap]:
     """Every gap without a note in the sessions of a case (optionally of one stage)."""
-    from liuhen.cases.services import profile_of
-
     profile = profile_of(case)
     sessions = RecordingSession.objects.filter(case=case)
     if stage_id is not None:
@@ -212,19 +200,10 @@ def unexplained_gaps(case: Case, stage_id: str | None = None) -> list[Gap]:
 # --------------------------------------------------------------------------- writes
 
 
-def _require_worker(actor: Any, agency_id: int) -> None:
-    if getattr(actor, "agency_id", None) != agency_id:
-        raise AvForbidden("不能处理其他机关的录制场次", code="av_other_agency")
-    if not org_rules.has_permission(actor, org_rules.P_CASES_WORK):
-        raise AvForbidden("只有执法人员可以整理录制场次")
-
-
 def _trace(
     session: RecordingSession, *, actor: Any, action: str, obj: tuple[str, Any], summary: str, payload: dict[str, Any]
 ) -> None:
     if session.case is not None:
-        from liuhen.cases.services import timeline_record
-
         timeline_record(
             session.case,
             actor=actor,
@@ -252,13 +231,13 @@ def session_create(
 ) -> RecordingSession:
     """A new recording session (event ``av_session.created``); ``follows`` for the same matter at
     another place or time. ``records`` are added as its segments in the same transaction."""
-    _require_worker(actor, actor.agency_id)
+    av_session_policy.require(actor, "edit")
     title = (title or "").strip()
     if not title:
         raise AvInvalid("请填写录制场次名称（如：某网吧现场检查）", code="field_required", field="名称")
-    case, stage_id = _case_for(actor, case, stage_id)
-    if follows is not None and follows.agency_id != actor.agency_id:
-        raise SessionNotFound()
+    case, stage_id = case_and_stage(actor, case, stage_id)
+    if follows is not None:
+        av_session_policy.require(actor, "view", follows)
     if follows is not None and case is not None and follows.case_id not in (None, case.pk):
         raise AvInvalid("后续录制场次须属于同一案件（同一执法事项）", code="av_session_other_case")
     with transaction.atomic():
@@ -298,8 +277,7 @@ def session_create(
 def _add(actor: Any, session: RecordingSession, records: Sequence[MediaRecord]) -> list[SessionSegment]:
     out = []
     for rec in records:
-        if rec.agency_id != session.agency_id:
-            raise AvForbidden("不能把其他机关的音像记录加入本场次", code="av_other_agency")
+        av_record_policy.require(actor, "capture", rec)
         taken = SessionSegment.objects.filter(record=rec).select_related("session").first()
         if taken is not None:
             if taken.session_id == session.pk:
@@ -328,7 +306,7 @@ def session_segments_add(
 ) -> list[SessionSegment]:
     """Place recordings in a session (event ``av_session.segment_added`` each); a record belongs to
     one session only."""
-    _require_worker(actor, session.agency_id)
+    av_session_policy.require(actor, "edit", session)
     with transaction.atomic():
         RecordingSession.objects.select_for_update().filter(pk=session.pk).first()
         return _add(actor, session, records)
@@ -351,7 +329,7 @@ def interruption_note_record(
     With ``after`` (recording resumed): the offset in ``after`` where the officer explained it, or a
     written statement. Without ``after`` (recording could not continue): a written statement. A
     correction supersedes the earlier note of the same gap."""
-    _require_worker(actor, session.agency_id)
+    av_session_policy.require(actor, "edit", session)
     if cause not in InterruptionCause.values:
         raise AvInvalid(
             f"未知的中断原因 {cause}，应为：{'、'.join(InterruptionCause.labels)}",
@@ -376,8 +354,6 @@ def interruption_note_record(
     if resume_offset is not None:
         if after is None:
             raise AvInvalid("没有恢复录制，不能注明语音说明的位置", code="av_interruption_no_resume")
-        from liuhen.media.capture import record_duration
-
         resume_offset = check_offset(resume_offset, record_duration(after), "恢复录制时的语音说明")
     if statement is not None:
         if session.case_id is None or statement.case_id != session.case_id:
@@ -434,8 +410,3 @@ def note_payload(note: InterruptionNote) -> dict[str, Any]:
         "statement_id": note.statement_id,
         "supersedes_id": note.supersedes_id,
     }
-
-
-def records_of(case: Case, stage_id: str | None = None) -> list[MediaRecord]:
-    """Convenience for pages: the case's records (effective link) — see ``capture.records_linked``."""
-    return records_linked(case, stage_id)

@@ -1,18 +1,17 @@
 """Reads for the AV pages (a case's records, one record, the timeline) and the traces reading leaves.
 
-Clauses access-*, integ-audit-trail-traceability. Who sees a record: a record tied to a case is seen by
-whoever sees the case (``cases_visible``); one with no case by the uploader and by the agency's roles
-that see every case. Another agency's record is simply not found. Opening a record's page is written
-to the ledger (``av_record.viewed``), and so is every read of the original (``av_record.original_read``)
-— once per playback or download, not once per byte range a player asks for.
+Clauses access-*, integ-audit-trail-traceability. Who sees a record is the AV record policy's
+(``liuhen.media.policies.av_record_policy``), asked by the pages before they call these. Opening a
+record's page is written to the ledger (``av_record.viewed``), and so is every read of the original
+(``av_record.original_read``) — once per playback or download, not once per byte range a player asks for.
 
 The timeline groups a case's records per device, ordered by their start: the media's own creation
 time when the prober found one, else the time the uploader declared, else the upload time. Records
 further apart than ``SPLIT_AFTER`` start a new block (a different time or place of the same matter
 may be recorded apart); within a block, a pause between consecutive segments of one device longer
 than the profile's ``gap_tolerance_seconds`` is drawn as a gap, and time covered by two devices at
-once as an overlap. When the recording sessions of ``liuhen.media.sessions`` exist, the timeline shows
-them instead of these computed blocks.
+once as an overlap. When the case has recording sessions (``sessions``), the timeline shows them first
+and these computed blocks for the records in no session.
 """
 
 from __future__ import annotations
@@ -22,37 +21,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from liuhen.cases.models import Case
+from liuhen.cases.services import profile_of
 from liuhen.ledger.services import record
-from liuhen.media.errors import MediaRecordNotFound
-from liuhen.media.models import DerivativeKind, Flag, MediaDerivative, MediaProbe, MediaRecord
-from liuhen.media.selectors import media_records_visible
+from liuhen.media.continuity import sessions
+from liuhen.media.continuity.recording import probe_of, record_flags
+from liuhen.media.models import DerivativeKind, Flag, MediaDerivative, MediaRecord, RecordingSession
 
 SPLIT_AFTER = dt.timedelta(hours=1)
-PROBE_FLAG_LABELS = {
-    "truncated": Flag.TRUNCATED.label,
-    "unreadable": Flag.UNREADABLE.label,
-    "empty": Flag.EMPTY.label,
-    "edited": Flag.EDITED.label,
-}
 
 
-# ---------------------------------------------------------------- who sees what
-
-
-def records_for_viewer(user: Any) -> QuerySet[MediaRecord]:
-    """The records ``user`` may see (see the module docstring): the one rule of ``selectors``."""
-    return media_records_visible(user=user)
-
-
-def record_for_viewer(*, user: Any, record_id: int) -> MediaRecord:
-    rec = records_for_viewer(user).filter(pk=record_id).select_related("blob", "case", "uploaded_by").first()
-    if rec is None:
-        raise MediaRecordNotFound()
-    return rec
+# ---------------------------------------------------------------- what a page shows
 
 
 def case_records(case: Case) -> list[MediaRecord]:
@@ -72,18 +53,10 @@ def derivative_of(rec: MediaRecord, kind: str) -> MediaDerivative | None:
     return None
 
 
-def probe_of(rec: MediaRecord) -> MediaProbe | None:
-    try:
-        return rec.probe
-    except MediaProbe.DoesNotExist:
-        return None
-
-
 def flags_of(rec: MediaRecord) -> list[tuple[str, str]]:
     """(code, Chinese label) of the record's ingest flags and the prober's."""
-    probe = probe_of(rec)
-    codes = sorted(set(rec.flags) | set(probe.flags if probe else []))
-    labels = dict(Flag.choices) | PROBE_FLAG_LABELS
+    codes = record_flags(rec)
+    labels = dict(Flag.choices)
     return [(c, labels.get(c, c)) for c in codes]
 
 
@@ -151,7 +124,7 @@ class Gap:
     end: dt.datetime
     before: MediaRecord
     after: MediaRecord
-    note: Any = None  # an interruption note when RULES' sessions provide one
+    note: Any = None  # the interruption note's text, when a recording session explains the gap
     left: float = 0.0
     width: float = 0.0
 
@@ -287,8 +260,6 @@ def _title(start: dt.datetime, end: dt.datetime) -> str:
 
 
 def gap_tolerance(case: Case) -> float:
-    from liuhen.cases.services import profile_of
-
     return float(profile_of(case).av_rules.gap_tolerance_seconds)
 
 
@@ -308,13 +279,8 @@ def note_text(note: Any) -> str:
 
 
 def _session_blocks(case: Case) -> tuple[list[Block], set[int]]:
-    """Blocks drawn from the recording sessions of ``liuhen.media.sessions`` (with their interruption
-    notes), and the records they placed; nothing while that module is not there."""
-    try:
-        from liuhen.media import sessions
-        from liuhen.media.models import RecordingSession  # type: ignore[attr-defined]
-    except ImportError:
-        return [], set()
+    """Blocks drawn from the case's recording sessions (``sessions``, with their interruption notes),
+    and the records they placed."""
     blocks: list[Block] = []
     placed: set[int] = set()
     for session in RecordingSession.objects.filter(case=case).order_by("created_at", "id"):

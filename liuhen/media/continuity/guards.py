@@ -23,47 +23,26 @@ from django.utils import timezone
 
 from liuhen.cases.models import Case, StageVisit
 from liuhen.cases.requirements import MET, MISSING, Requirement
-from liuhen.media.av_errors import AvForbidden, AvInvalid
-from liuhen.media.capture import record_problems, record_timing, records_linked, shown, tagging_missing
-from liuhen.media.coverage import claims_of, coverage_gaps
+from liuhen.cases.services import profile_of, timeline_record
+from liuhen.documents.models import Delivery, DeliveryMethod, Signature
+from liuhen.media.continuity.coverage import claims_of, coverage_gaps
+from liuhen.media.continuity.findings import Finding, record_findings
+from liuhen.media.continuity.levels import stage_items, stage_level
+from liuhen.media.continuity.recording import (
+    case_and_stage,
+    record_problems,
+    record_timing,
+    records_linked,
+    shown,
+    tagging_missing,
+)
+from liuhen.media.continuity.sessions import Gap, unexplained_gaps
+from liuhen.media.errors import AvInvalid
 from liuhen.media.models import AvExemption, CoverageClaim, MediaRecord
-from liuhen.media.sessions import Gap, unexplained_gaps
-from liuhen.org.rules import Role
-from liuhen.policy.schema import AV_LEVELS, NONCOOPERATION_EVENTS, AvChecklistItem, DocumentCondition, Profile, Stage
+from liuhen.media.policies import av_exemption_policy
+from liuhen.policy.schema import AV_LEVELS, NONCOOPERATION_EVENTS, AvChecklistItem, Profile, Stage
 
-HEAD_ROLES = (Role.AGENCY_HEAD, Role.DEPARTMENT_HEAD)
 DELIVERY_SLACK = dt.timedelta(minutes=5)  # delivery times are entered to the minute
-
-
-def condition_met(case: Case, cond: DocumentCondition | None) -> bool:
-    """An item's ``applies_if``: a finalised document of the case of that type whose field contains one
-    of the words (强制执行方式 “代履行”). Before the document is final the item does not apply; the
-    documents guard keeps the stage open until it is."""
-    if cond is None:
-        return True
-    from liuhen.documents.models import Document
-
-    for doc in Document.objects.filter(case=case, doc_type=cond.document, version_count__gt=0):
-        version = doc.versions.order_by("-version").first()
-        value = str((getattr(version, "values", None) or {}).get(cond.field) or "")
-        if any(word in value for word in cond.any_of):
-            return True
-    return False
-
-
-def stage_items(profile: Profile, case: Case, stage: Stage) -> list[AvChecklistItem]:
-    """Mandatory checklist items attached to the stage (deliveries by method are checked per delivery),
-    those with ``applies_if`` only when the case's documents say they apply."""
-    key = f"{case.enforcement_type}.{stage.id}"
-    return [
-        i
-        for i in profile.av_checklist
-        if i.level == "mandatory" and key in i.stages and not i.delivery_method and condition_met(case, i.applies_if)
-    ]
-
-
-def stage_level(profile: Profile, case: Case, stage: Stage) -> str:
-    return "mandatory" if stage.av == "mandatory" or stage_items(profile, case, stage) else stage.av
 
 
 def exemption_for(case: Case, stage_id: str) -> AvExemption | None:
@@ -84,7 +63,7 @@ class StageAv:
     full_claims: list[CoverageClaim]
     exemption: AvExemption | None
     gaps: list[Gap] = field(default_factory=list)  # unexplained
-    findings: dict[int, list[Any]] = field(default_factory=dict)  # record id -> media.findings.Finding
+    findings: dict[int, list[Finding]] = field(default_factory=dict)  # record id -> its findings
 
     @property
     def level_label(self) -> str:
@@ -126,9 +105,6 @@ def stage_av_state(case: Case, profile: Profile, stage: Stage) -> StageAv:
 
 def case_av_overview(case: Case) -> list[StageAv]:
     """Every general and special stage of the case's type with its AV state (for the case page)."""
-    from liuhen.cases.services import profile_of
-    from liuhen.media.findings import record_findings
-
     profile = profile_of(case)
     et = profile.enforcement_types[case.enforcement_type]
     out = [stage_av_state(case, profile, s) for s in [*et.stages, *et.special_stages]]
@@ -214,8 +190,6 @@ class NoncooperationEvent:
 
 def noncooperation_events(case: Case, kinds: set[str]) -> list[NoncooperationEvent]:
     """The case's refusals of the given kinds, as the documents app recorded them."""
-    from liuhen.documents.models import Delivery, DeliveryMethod, Signature
-
     out: list[NoncooperationEvent] = []
     if "signature_refused" in kinds:
         for sig in Signature.objects.filter(document__case=case, refused=True).select_related("document"):
@@ -300,11 +274,9 @@ def delivery_av_requirement(profile: Profile, delivery: Any) -> Requirement | No
     if any(f.get("kind") == "recording" for f in delivery.proof_files):
         return Requirement(code, label, MET, "送达记录附有录音录像")
     at = delivery.delivered_at
-    for rec in records_linked(delivery.case):
-        timing = record_timing(rec)
-        covers = timing.known and timing.start - DELIVERY_SLACK <= at <= timing.end + DELIVERY_SLACK
-        if covers and not record_problems(rec):
-            return Requirement(code, label, MET, f"音像记录 {rec.filename}（{shown(timing.start)} 起）")
+    rec = recording_at(delivery.case, at)
+    if rec is not None:
+        return Requirement(code, label, MET, f"音像记录 {rec.filename}（{shown(record_timing(rec).start)} 起）")
     return Requirement(code, label, MISSING, f"本案尚无录制时间包含送达时间（{shown(at)}）的可用音像记录")
 
 
@@ -322,15 +294,9 @@ def av_exemption_approve(
 ) -> AvExemption:
     """A head approves the written explanation why a stage has no AV (event ``av_exemption.approved``,
     on the case timeline). The row is the approval; it is never changed."""
-    from liuhen.cases.selectors import cases_visible
-    from liuhen.cases.services import profile_of, timeline_record
-
-    roles = getattr(actor, "role_codes", set())
-    role = next((r for r in HEAD_ROLES if r in roles), None)
-    if role is None:
-        raise AvForbidden("只有科室负责人或机关负责人可以批准未音像记录的书面说明", code="av_exemption_not_head")
-    if actor.agency_id != case.agency_id or not cases_visible(actor).filter(pk=case.pk).exists():
-        raise AvForbidden("案件不存在或无权办理", code="case_not_found")
+    av_exemption_policy.require(actor, "approve")
+    role = av_exemption_policy.approver_role(actor)
+    case, _ = case_and_stage(actor, case, "")
     profile = profile_of(case)
     stage = profile.stage(case.enforcement_type, stage_id)
     if stage is None:

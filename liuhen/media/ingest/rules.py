@@ -1,4 +1,4 @@
-"""Pure rules of ingest: file names, tus metadata, kinds, clock drift (no ORM).
+"""Pure rules of ingest: file names, tus metadata, kinds, times a client sends (no ORM).
 
 Clause integ-no-tamper-original: what a client sends is kept exactly (the raw name as base64), but
 only a cleaned display name is ever shown, and no name from a client is ever used to build a path.
@@ -103,8 +103,3 @@ def datetime_parse(value: str) -> dt.datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=BEIJING)
     return parsed
-
-
-def drift_seconds(device_time: dt.datetime, station_time: dt.datetime) -> float:
-    """Device clock minus station clock, in seconds (positive: the device runs fast)."""
-    return round((device_time - station_time).total_seconds(), 3)

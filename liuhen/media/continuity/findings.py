@@ -16,7 +16,7 @@ supervision to follow up.
 - ``preuse_check_missing``: where the profile requires pre-use checks, the recording's device had no
   passing check by its holder that day before the recording started.
 - ``untagged``: no case number, party or handler (the record cannot count as a stage's AV until
-  tagged, see :func:`liuhen.media.capture.tagging_missing`).
+  tagged, see :func:`liuhen.media.continuity.recording.tagging_missing`).
 - ``content_missing`` / ``bystander_notice_missing``: attestations the stage or the profile asks for.
 - Case level, ``unrecorded_onsite_act``: where the profile requires body cameras to be used
   throughout, an on-site act (a visit of a stage with mandatory or recommended AV) of a handler who
@@ -28,16 +28,29 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from liuhen.cases.models import Case, StageVisit
-from liuhen.media.capture import (
+from liuhen.cases.services import profile_of
+from liuhen.devices.models import DeviceKind
+from liuhen.devices.selectors import (
+    device_by_serial,
+    devices_held,
+    holder_at,
+    normalise_serial,
+    person_name,
+    preuse_check_ok,
+)
+from liuhen.media.continuity.levels import stage_level
+from liuhen.media.continuity.recording import (
     attestations,
     device_of,
     effective_link,
     probe_of,
     profile_for_record,
     record_timing,
+    records_linked,
     shown,
     tagging_missing,
 )
@@ -66,8 +79,6 @@ def acts_of(record: MediaRecord) -> list[tuple[str, dt.datetime, dt.datetime | N
     if case is None:
         return out
     if stage_id:
-        from liuhen.cases.services import profile_of
-
         stage = profile_of(case).stage(case.enforcement_type, stage_id)
         name = stage.name if stage else stage_id
         for v in StageVisit.objects.filter(case=case, stage_id=stage_id):
@@ -122,9 +133,6 @@ def preuse_finding(record: MediaRecord, profile: Profile) -> Finding | None:
     start = record_timing(record).start
     if not serial or start is None:
         return None
-    from liuhen.devices.models import DeviceKind
-    from liuhen.devices.selectors import device_by_serial, holder_at, person_name, preuse_check_ok
-
     device = device_by_serial(record.agency_id, serial)
     if device is None or device.kind == DeviceKind.FIXED_CAMERA:
         return None
@@ -191,10 +199,6 @@ class UnrecordedAct:
 
 
 def _device_recorded(case: Case, serial: str, start: dt.datetime, end: dt.datetime) -> bool:
-    from django.db.models import Q
-
-    from liuhen.devices.selectors import normalise_serial
-
     rows = MediaRecord.objects.filter(agency_id=case.agency_id).filter(
         Q(device_serial__iexact=serial) | Q(probe__media_device_serial__iexact=serial)
     )
@@ -209,11 +213,6 @@ def _device_recorded(case: Case, serial: str, start: dt.datetime, end: dt.dateti
 
 def unrecorded_onsite_acts(case: Case) -> list[UnrecordedAct]:
     """dev-mandatory-use: on-site acts of camera holders with no recording of their camera then."""
-    from liuhen.cases.services import profile_of
-    from liuhen.devices.models import DeviceKind
-    from liuhen.devices.selectors import devices_held, person_name
-    from liuhen.media.guards import stage_level
-
     profile = profile_of(case)
     if not profile.av_rules.device_use_required:
         return []
@@ -234,8 +233,5 @@ def unrecorded_onsite_acts(case: Case) -> list[UnrecordedAct]:
 
 def case_findings(case: Case) -> dict[int, list[Finding]]:
     """Findings per linked record of the case (record id -> findings), for the case AV overview."""
-    from liuhen.cases.services import profile_of
-    from liuhen.media.capture import records_linked
-
     profile = profile_of(case)
     return {r.pk: f for r in records_linked(case) if (f := record_findings(r, profile))}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 
 from liuhen.ledger.blobstore.backends import get_store
 
@@ -128,7 +129,5 @@ def blob_response(
     for name, value in common.items():
         response[name] = value
     if filename:
-        from django.utils.http import content_disposition_header
-
         response["Content-Disposition"] = content_disposition_header(attachment, filename)
     return response

@@ -1,60 +1,79 @@
-"""Previews and thumbnails of audio-video records, made in the background and stored as derived blobs.
+"""What happens to an original once it is stored: it is probed once, then previews are made from it.
 
-Clauses integ-no-tamper-original, integ-audit-trail-traceability. The original is read, never
-written: ``av_record_derive`` transcodes it (``liuhen.media.transcode``) into new files, stores each
-with ``blob_put`` and records a write-once ``MediaDerivative`` with event ``av_record.derived`` in one
-transaction. A video gets a 360-line H.264/AAC MP4 and a JPEG thumbnail; audio an AAC M4A; a photo a
-1280 px JPEG and a thumbnail. An original the prober could not read gets nothing (its page says so).
+Clauses integ-no-tamper-original, integ-audit-trail-traceability, time-av-upload-2wd. Both run as
+background tasks, never in the upload's response, and both only read the original.
 
-The task is queued after the probe commits: a ``post_save`` receiver on ``MediaProbe`` (connected when
-the app loads, see ``apps.py``) schedules it ``on_commit``, so ingest stays unaware of previews and
-every way a probe is made (task, command, test) leads to its previews. This module also merges its
-ledger actions and registers ``MediaDerivative`` with ``verify`` when it is imported.
+- ``av_record_probe`` reads the file's technical facts (``mediafile``) into a write-once ``MediaProbe``
+  with event ``av_record.probed``. Once that commits it queues the record's previews (when the file
+  could be read) and the check of its upload deadline (its recording time is known now,
+  ``liuhen.media.continuity.deadlines``): every way a probe is made (task, command, test) leads there.
+- ``av_record_derive`` transcodes the original (``transcode``) into new files, stores each with
+  ``blob_put`` and records a write-once ``MediaDerivative`` with event ``av_record.derived`` in one
+  transaction. A video gets a 360-line H.264/AAC MP4 and a JPEG thumbnail; audio an AAC M4A; a photo a
+  1280 px JPEG and a thumbnail. An original the prober could not read gets nothing (its page says so).
+
+Each task sits beside the service it wraps, so a service can queue the next one without a circle.
 """
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
 from liuhen.core.hooks import record_stored
-from liuhen.ledger.blobstore.backends import get_store
 from liuhen.ledger.blobstore.services import blob_put
 from liuhen.ledger.services import record
+from liuhen.media.continuity.deadlines import av_upload_late_flag_task
+from liuhen.media.ingest import transcode
+from liuhen.media.ingest.mediafile import PROBER, as_fields, probe_file
+from liuhen.media.ingest.storage import original_path, upload_dir
 from liuhen.media.models import DerivativeKind, Kind, MediaDerivative, MediaProbe, MediaRecord
 
-DERIVATIVE_ACTIONS: dict[str, str] = {
-    "av_record.derived": "生成音像记录预览",
-    "av_record.viewed": "查看音像记录",
-    "av_record.original_read": "读取音像记录原件",
-}
+# --------------------------------------------------------------------------- probe
 
 
-@contextlib.contextmanager
-def _original_path(rec: MediaRecord) -> Iterator[Path]:
-    """A path to read the original from: the blob's own file, or a temporary copy from an object store."""
-    from liuhen.media.services import WRITE_CHUNK, upload_dir
+def av_record_probe(*, record_id: int) -> MediaProbe:
+    """Probe the stored original once (event ``av_record.probed``); a second call returns the first result.
 
-    store = get_store()
-    local = getattr(store, "path", None)
-    if local is not None and Path(local(rec.blob_id)).exists():
-        yield Path(local(rec.blob_id))
-        return
-    with tempfile.NamedTemporaryFile(dir=upload_dir(), prefix=".derive-src-") as tmp:
-        with store.open(rec.blob_id) as src:
-            shutil.copyfileobj(src, tmp, WRITE_CHUNK)
-        tmp.flush()
-        yield Path(tmp.name)
+    On commit: the previews (a readable file) and the upload-deadline check are queued."""
+    rec = MediaRecord.objects.select_related("blob").get(pk=record_id)
+    existing = MediaProbe.objects.filter(record=rec).first()
+    if existing is not None:
+        return existing
+    with original_path(rec.blob_id, prefix=".probe-") as path:
+        result = probe_file(path)
+    fields = as_fields(result)
+    with transaction.atomic():
+        existing = MediaProbe.objects.filter(record=rec).first()
+        if existing is not None:
+            return existing
+        probe = MediaProbe(record=rec, probed_at=timezone.now(), prober=PROBER, **fields)
+        probe.save()
+        record(
+            actor="系统",
+            action="av_record.probed",
+            obj_type="av_probe",
+            obj_id=probe.pk,
+            payload={"record_id": rec.pk, "prober": PROBER, **fields},
+            agency_id=rec.agency_id,
+        )
+        if probe.readable:
+            transaction.on_commit(lambda: av_record_derive_task.enqueue(record_id=rec.pk), robust=True)
+        transaction.on_commit(lambda: av_upload_late_flag_task.enqueue(record_id=rec.pk), robust=True)
+    return probe
+
+
+@task()
+def av_record_probe_task(*, record_id: int) -> int:
+    return av_record_probe(record_id=record_id).pk
+
+
+# --------------------------------------------------------------------------- previews
 
 
 def _reuse(rec: MediaRecord) -> list[MediaDerivative]:
@@ -106,9 +125,6 @@ def av_record_derive(*, record_id: int) -> list[MediaDerivative]:
 
     Runs the probe first if it has not run. A second call makes nothing new.
     """
-    from liuhen.media import transcode
-    from liuhen.media.services import av_record_probe, upload_dir
-
     rec = MediaRecord.objects.select_related("blob").get(pk=record_id)
     existing = list(MediaDerivative.objects.filter(record=rec))
     if existing:
@@ -123,7 +139,10 @@ def av_record_derive(*, record_id: int) -> list[MediaDerivative]:
         return list(MediaDerivative.objects.filter(record=rec))
     kind = probe.kind if probe.kind in Kind.values else rec.kind
     made: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(dir=upload_dir(), prefix=".derive-") as work, _original_path(rec) as src:
+    with (
+        tempfile.TemporaryDirectory(dir=upload_dir(), prefix=".derive-") as work,
+        original_path(rec.blob_id, prefix=".derive-src-") as src,
+    ):
         out = Path(work) / ("preview.jpg" if kind == Kind.PHOTO else "preview.mp4")
         try:
             if kind == Kind.PHOTO:
@@ -170,35 +189,3 @@ def av_record_derive(*, record_id: int) -> list[MediaDerivative]:
 @task()
 def av_record_derive_task(*, record_id: int) -> list[int]:
     return [d.pk for d in av_record_derive(record_id=record_id)]
-
-
-def _enqueue_derive(record_id: int) -> None:
-    av_record_derive_task.enqueue(record_id=record_id)
-
-
-@receiver(post_save, sender=MediaProbe, dispatch_uid="media.derivatives.after_probe")
-def _after_probe(sender: type[MediaProbe], instance: MediaProbe, created: bool, **kwargs: Any) -> None:
-    # Only schedules: the work itself is the task's, queued once the probe's transaction commits.
-    if created and instance.readable:
-        record_id = instance.record_id
-        transaction.on_commit(lambda: _enqueue_derive(record_id), robust=True)
-
-
-def _register() -> None:
-    from liuhen.ledger.actions import ACTIONS
-    from liuhen.ledger.records import ImmutableRecord, register
-
-    for code, text in DERIVATIVE_ACTIONS.items():
-        ACTIONS.setdefault(code, text)
-    register(
-        ImmutableRecord(
-            model="media.MediaDerivative",
-            action="av_record.derived",
-            object_type="av_derivative",
-            fields=("record_id", "kind", "blob_id", "content_type", "size", "program"),
-            label="音像记录预览",
-        )
-    )
-
-
-_register()

@@ -19,11 +19,16 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django_tasks import task
 
+from liuhen.cases.models import TimelineEntry
+from liuhen.cases.selectors import cases_visible
+from liuhen.devices.selectors import device_by_serial, holder_at
 from liuhen.ledger.services import record as ledger_record
-from liuhen.media.av_errors import AvForbidden, AvInvalid
-from liuhen.media.capture import current_capture, effective_link, profile_for_record, record_timing
+from liuhen.media.continuity.recording import current_capture, effective_link, profile_for_record, record_timing
+from liuhen.media.errors import AvInvalid
 from liuhen.media.models import AwayKind, AwayPeriod, MediaRecord
+from liuhen.media.policies import agency_wide_head, av_record_policy, away_period_policy
 from liuhen.org.rules import Role
 from liuhen.policy.calendar import WorkingCalendar, as_local_date
 from liuhen.policy.schema import Deadline, Profile
@@ -75,21 +80,12 @@ def recording_officer(record: MediaRecord) -> Any:
 
 
 def _device_holder(record: MediaRecord) -> Any:
-    try:
-        from liuhen.devices.selectors import device_by_serial, holder_at
-    except ImportError:  # the devices app not there yet
-        return None
+    """Who held the recording's device when it started (the devices registry), if it is known."""
     start = record_timing(record).start
     if not record.device_serial or start is None:
         return None
-    try:
-        device = device_by_serial(record.agency_id, record.device_serial)
-        if device is None:
-            return None
-        holder = holder_at(device, start)
-    except Exception:  # the registry's reading must never break a deadline
-        return None
-    return getattr(holder, "user", None) or (holder if hasattr(holder, "agency_id") else None)
+    device = device_by_serial(record.agency_id, record.device_serial)
+    return holder_at(device, start) if device is not None else None
 
 
 def upload_deadline(
@@ -132,8 +128,6 @@ def av_upload_late_flag(*, record: MediaRecord) -> bool:
     d = upload_deadline(record)
     if not d.late or case is None:
         return d.late
-    from liuhen.cases.models import TimelineEntry
-
     with transaction.atomic():
         if TimelineEntry.objects.filter(case=case, action=LATE_ACTION, ref_id=str(record.pk)).exists():
             return True
@@ -195,8 +189,7 @@ def away_period_declare(
     note: str = "",
 ) -> AwayPeriod:
     """An officer declares their own remote or continuous work (event ``av_away.declared``)."""
-    if not getattr(actor, "officer_id", None) and Role.OFFICER not in getattr(actor, "role_codes", set()):
-        raise AvForbidden("只有执法人员可以申报异地或连续工作", code="av_away_not_officer")
+    away_period_policy.require(actor, "declare")
     if kind not in AwayKind.values:
         raise AvInvalid(f"未知的情形 {kind}，应为：{'、'.join(AwayKind.labels)}", code="av_away_kind_unknown")
     if returned_on < started_on:
@@ -237,32 +230,16 @@ def away_period_declare(
     return row
 
 
-def away_periods_visible(*, user: Any) -> QuerySet[AwayPeriod]:
-    """Own declarations; a department head sees the department's, an agency head the agency's."""
-    agency_id = getattr(user, "agency_id", None)
-    if not agency_id:
-        return AwayPeriod.objects.none()
-    qs = AwayPeriod.objects.filter(agency_id=agency_id).select_related("officer")
-    roles = getattr(user, "role_codes", set())
-    if Role.AGENCY_HEAD in roles or (Role.DEPARTMENT_HEAD in roles and not user.department_id):
-        return qs  # a head outside any department sees the agency's, as with cases
-    if Role.DEPARTMENT_HEAD in roles:
-        return qs.filter(Q(officer=user) | Q(officer__department_id=user.department_id))
-    return qs.filter(officer=user)
-
-
 # --------------------------------------------------------------------------- for heads
 
 
-def _records_in_scope(user: Any) -> QuerySet[MediaRecord]:
-    agency_id = getattr(user, "agency_id", None)
-    if not agency_id:
-        return MediaRecord.objects.none()
-    qs = MediaRecord.objects.filter(agency_id=agency_id)
-    roles = getattr(user, "role_codes", set())
-    if Role.AGENCY_HEAD in roles or (Role.DEPARTMENT_HEAD in roles and not user.department_id):
+def _records_followed(user: Any) -> QuerySet[MediaRecord]:
+    """Of the records the user sees, those whose late upload is theirs to follow up: their own uploads;
+    a department head's department's (uploaded by it or for its cases); an agency head's, all."""
+    qs = av_record_policy.visible(user)
+    if agency_wide_head(user):
         return qs
-    if Role.DEPARTMENT_HEAD in roles:
+    if Role.DEPARTMENT_HEAD in getattr(user, "role_codes", frozenset()):
         return qs.filter(Q(uploaded_by__department_id=user.department_id) | Q(case__department_id=user.department_id))
     return qs.filter(uploaded_by=user)
 
@@ -273,9 +250,7 @@ def late_uploads(*, user: Any, since: dt.datetime | None = None, limit: int = 20
     since = since or timezone.now() - dt.timedelta(days=90)
     cal = WorkingCalendar()
     out = []
-    rows = (
-        _records_in_scope(user).filter(uploaded_at__gte=since).select_related("probe", "case").order_by("-uploaded_at")
-    )
+    rows = _records_followed(user).filter(uploaded_at__gte=since).order_by("-uploaded_at")
     for rec in rows[: limit * 5]:
         d = upload_deadline(rec, cal=cal)
         if d.late:
@@ -288,8 +263,11 @@ def late_uploads(*, user: Any, since: dt.datetime | None = None, limit: int = 20
 def late_upload_count(*, user: Any, since: dt.datetime | None = None) -> int:
     """Cheap count for the home page: late uploads already flagged on the cases the user sees (the
     timeline entries written by :func:`av_upload_late_flag`), default the last 90 days."""
-    from liuhen.cases.models import TimelineEntry
-    from liuhen.cases.selectors import cases_visible
-
     since = since or timezone.now() - dt.timedelta(days=90)
     return TimelineEntry.objects.filter(action=LATE_ACTION, at__gte=since, case__in=cases_visible(user)).count()
+
+
+@task()
+def av_upload_late_flag_task(*, record_id: int) -> bool:
+    rec = MediaRecord.objects.filter(pk=record_id).first()
+    return av_upload_late_flag(record=rec) if rec is not None else False
