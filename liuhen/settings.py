@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "liuhen.portal.middleware.DomainErrorMiddleware",  # an uncaught refusal: its 403/404 page, never a 500
 ]
 
 ROOT_URLCONF = "liuhen.urls"

@@ -19,11 +19,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from liuhen.core import roles
 from liuhen.core.api import ErrorOut
-from liuhen.core.errors import NotFound, PermissionDenied
+from liuhen.core.errors import NotFound
 from liuhen.core.inputs import Count, Id
 from liuhen.ledger import cosigning, integrity, proofs, selectors, signing
+from liuhen.ledger.policies import ledger_policy
 
 router = Router(tags=["账本"])
 
@@ -31,10 +31,9 @@ router = Router(tags=["账本"])
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
-def _require(request: HttpRequest) -> Any:
+def _authorized(request: HttpRequest, action: str) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    if not roles.has_any_permission(user, roles.P_AUDIT_READ, roles.P_SUPERVISE):
-        raise PermissionDenied("只有安全审计员和监督人员可以使用账本接口")
+    ledger_policy.require(user, action)
     return user
 
 
@@ -121,7 +120,7 @@ class ProofBundleOut(Schema):
 
 @router.get("/checkpoints/latest", response={200: CheckpointOut, **ERRORS}, summary="最新检查点")
 def checkpoint_latest(request: HttpRequest) -> Any:
-    _require(request)
+    _authorized(request, "see_checkpoints")
     cp = selectors.latest_checkpoint()
     if cp is None:
         raise NotFound("尚未签署检查点", code="checkpoint_not_found")
@@ -130,7 +129,7 @@ def checkpoint_latest(request: HttpRequest) -> Any:
 
 @router.get("/public-key", response={200: PublicKeyOut, **ERRORS}, summary="部署公钥")
 def public_key(request: HttpRequest) -> Any:
-    _require(request)
+    _authorized(request, "see_checkpoints")
     key = selectors.public_key()
     return {
         "name": key.name,
@@ -179,7 +178,7 @@ class ReportOut(Schema):
 
 @router.post("/verifications", response={202: VerifyQueuedOut, **ERRORS}, summary="发起完整性核验")
 def verification_start(request: HttpRequest, body: VerifyIn) -> Any:
-    user = _require(request)
+    user = _authorized(request, "verify")
     task_result = integrity.integrity_verify_enqueue(actor=user, sample=body.sample, with_sm3=body.sm3)
     return Status(
         202,
@@ -193,7 +192,7 @@ def verification_start(request: HttpRequest, body: VerifyIn) -> Any:
 
 @router.get("/verifications/latest", response={200: ReportOut, **ERRORS}, summary="最近一次核验报告")
 def verification_latest(request: HttpRequest) -> Any:
-    _require(request)
+    _authorized(request, "verify")
     report = selectors.latest_report()
     if report is None:
         raise NotFound("尚无核验报告", code="verification_report_not_found")
@@ -205,7 +204,7 @@ def verification_get(request: HttpRequest, report_id: Id) -> Any:
     report = selectors.report(report_id)
     if report is None:  # before the role check: an id that does not exist is 404 for everyone
         raise NotFound("核验报告不存在", code="verification_report_not_found")
-    _require(request)
+    _authorized(request, "verify")
     return report
 
 

@@ -30,7 +30,7 @@ from liuhen.ledger.blobstore.verification import verify_blobs
 from liuhen.ledger.cosigning import verify_cosignatures
 from liuhen.ledger.findings import Finding
 from liuhen.ledger.models import VerificationReport
-from liuhen.ledger.proofs import require_auditor
+from liuhen.ledger.policies import ledger_policy
 from liuhen.ledger.records import verify_records
 from liuhen.ledger.services import record
 from liuhen.ledger.verification import verify_ledger
@@ -272,7 +272,7 @@ def integrity_verify_enqueue(*, actor: Any, sample: float | None = None, with_sm
 
     Leaves a ``ledger.verify_requested`` event naming who asked. Returns the task result handle.
     """
-    require_auditor(actor)
+    ledger_policy.require(actor, "verify")
     if sample is not None and not 0 < sample <= 1:
         raise VerifyArgumentInvalid("抽样比例必须大于 0 且不超过 1（例如 0.05 表示 5%）", sample=sample)
     with transaction.atomic():

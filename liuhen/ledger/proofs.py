@@ -12,19 +12,14 @@ from typing import Any
 
 from django.db import transaction
 
-from liuhen.core import roles
-from liuhen.core.errors import NotFound, PermissionDenied
+from liuhen.core.errors import NotFound
 from liuhen.ledger import merkle, signing, tree
 from liuhen.ledger.cosigning import checkpoint_for_proof, cosigned_note
 from liuhen.ledger.models import Checkpoint, Event
+from liuhen.ledger.policies import ledger_policy
 from liuhen.ledger.services import record
 
 BUNDLE_FORMAT = "liuhen-proof/1"
-
-
-def require_auditor(actor: Any) -> None:
-    if not roles.has_any_permission(actor, roles.P_AUDIT_READ, roles.P_SUPERVISE):
-        raise PermissionDenied("只有安全审计员和监督人员可以导出账本证明")
 
 
 def proof_bundle(event: Event, cp: Checkpoint, *, note: str | None = None) -> dict[str, Any]:
@@ -61,7 +56,7 @@ def proof_bundle_export(*, actor: Any, seq: int) -> dict[str, Any]:
     event = Event.objects.filter(seq=seq).first()
     if event is None or event.agency_id not in (None, getattr(actor, "agency_id", None)):
         raise NotFound("账本事件不存在或无权查看", code="ledger_event_not_found")
-    require_auditor(actor)  # after the lookup: another agency's event is 404 for every role
+    ledger_policy.require(actor, "export_proof")  # after the lookup: another agency's event is 404 for every role
     cp = checkpoint_for_proof(min_size=seq + 1)
     bundle = proof_bundle(event, cp)
     with transaction.atomic():

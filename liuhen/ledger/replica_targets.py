@@ -23,7 +23,7 @@ from django.conf import settings
 from liuhen.core.errors import DomainError
 from liuhen.ledger.blobstore.backends.base import BlobStore
 from liuhen.ledger.blobstore.backends.local import LocalBlobStore, _fsync_dir
-from liuhen.ledger.blobstore.backends.s3 import S3BlobStore
+from liuhen.ledger.blobstore.backends.s3 import S3BlobStore, _BodyReader, _is_not_found
 
 S3_SCHEME = "s3://"
 
@@ -200,8 +200,6 @@ class S3Target:
         return sorted(k[len(base) :] for k in self._keys(base) if "/" not in k[len(base) :])
 
     def open(self, name: str) -> IO[bytes]:
-        from liuhen.ledger.blobstore.backends.s3 import _BodyReader, _is_not_found
-
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + _check_name(name))["Body"]
         except Exception as exc:

@@ -11,27 +11,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from liuhen.core import roles
 from liuhen.ledger import signing
 from liuhen.ledger.models import Checkpoint, Event, VerificationReport
-
-
-def can_read_trail(user: Any) -> bool:
-    return roles.has_permission(user, roles.P_AUDIT_READ)
-
-
-def can_see_checkpoints(user: Any) -> bool:
-    """Checkpoints, the public key and proofs: the audit administrator, supervisors and administrators."""
-    return roles.has_any_permission(
-        user, roles.P_AUDIT_READ, roles.P_SUPERVISE, roles.P_USERS_MANAGE, roles.P_ROLES_ASSIGN
-    )
+from liuhen.ledger.policies import ledger_policy
 
 
 def audit_events(*, user: Any, action: str = "", object_type: str = "", object_id: str = "") -> QuerySet[Event]:
     """The user's agency's events, newest first; empty for anyone who may not read the trail."""
-    if not can_read_trail(user):
-        return Event.objects.none()
-    qs = Event.objects.filter(agency_id=user.agency_id)
+    qs = ledger_policy.visible(user)
     if action:
         qs = qs.filter(action=action)
     if object_type:
@@ -42,9 +29,7 @@ def audit_events(*, user: Any, action: str = "", object_type: str = "", object_i
 
 
 def object_types(*, user: Any) -> list[str]:
-    if not can_read_trail(user):
-        return []
-    qs = Event.objects.filter(agency_id=user.agency_id).values_list("object_type", flat=True).distinct()
+    qs = ledger_policy.visible(user).values_list("object_type", flat=True).distinct()
     return sorted(qs)
 
 

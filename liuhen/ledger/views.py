@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,14 +16,14 @@ from django.views.decorators.http import require_POST
 from liuhen.core.errors import DomainError
 from liuhen.ledger import cosigning, integrity, selectors, services
 from liuhen.ledger.actions import ACTIONS
+from liuhen.ledger.policies import ledger_policy
 
 PAGE_SIZE = 50
 
 
 @login_required
 def audit(request: HttpRequest) -> HttpResponse:
-    if not selectors.can_read_trail(request.user):
-        raise PermissionDenied("只有安全审计员可以查看审计日志")
+    ledger_policy.require(request.user, "view")
     filters = {k: request.GET.get(k, "").strip() for k in ("action", "object_type", "object_id")}
     events = selectors.audit_events(user=request.user, **filters)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -68,8 +67,7 @@ _KEY_FORMATS = {
 
 @login_required
 def public_key(request: HttpRequest) -> HttpResponse:
-    if not selectors.can_see_checkpoints(request.user):
-        raise PermissionDenied("无权查看账本公钥")
+    ledger_policy.require(request.user, "see_checkpoints")
     fmt = request.GET.get("format", "vkey")
     if fmt not in _KEY_FORMATS:
         fmt = "vkey"
@@ -83,8 +81,7 @@ def public_key(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def checkpoint_latest(request: HttpRequest) -> HttpResponse:
-    if not selectors.can_see_checkpoints(request.user):
-        raise PermissionDenied("无权查看账本检查点")
+    ledger_policy.require(request.user, "see_checkpoints")
     cp = selectors.latest_checkpoint()
     if cp is None:
         return HttpResponse("尚未签署检查点\n", status=404, content_type="text/plain; charset=utf-8")
@@ -96,8 +93,7 @@ def checkpoint_latest(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def checkpoint_sign(request: HttpRequest) -> HttpResponse:
-    if not selectors.can_read_trail(request.user):
-        raise PermissionDenied("只有安全审计员可以签署检查点")
+    ledger_policy.require(request.user, "sign_checkpoint")
     try:
         cp = services.checkpoint_sign(actor=request.user)
     except DomainError as exc:
@@ -113,8 +109,7 @@ DAILY_SAMPLE = 0.05
 @login_required
 @require_POST
 def verify_start(request: HttpRequest) -> HttpResponse:
-    if not selectors.can_read_trail(request.user):
-        raise PermissionDenied("只有安全审计员可以发起完整性核验")
+    ledger_policy.require(request.user, "verify")
     sample = None if request.POST.get("scope") == "full" else DAILY_SAMPLE
     try:
         integrity.integrity_verify_enqueue(actor=request.user, sample=sample)

@@ -16,10 +16,11 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 
 from liuhen.core.api import ERRORS, ErrorOut
-from liuhen.core.errors import PermissionDenied, ValidationFailed
+from liuhen.core.errors import ValidationFailed
 from liuhen.core.inputs import Id
 from liuhen.org import rules, selectors, services
 from liuhen.org.models import ApiToken, Officer, User
+from liuhen.org.policies import account_policy
 
 router = Router(tags=["组织与用户"])
 
@@ -122,11 +123,6 @@ class TokenIssuedOut(TokenOut):
     token: str = Field(description="完整令牌，只在签发时返回一次；用法：Authorization: Bearer <令牌>")
 
 
-def _need(actor: User, *perms: str) -> None:
-    if not rules.has_any_permission(actor, *perms):
-        raise PermissionDenied("无权查看本机关的用户与角色")
-
-
 @router.get(
     "/me",
     response={200: MeOut, 401: ErrorOut},
@@ -187,7 +183,7 @@ def officer_create(request: HttpRequest, payload: OfficerIn) -> Any:
 )
 def user_list(request: HttpRequest) -> Any:
     actor = _actor(request)
-    _need(actor, *selectors.ORG_VIEW_PERMISSIONS)
+    account_policy.require(actor, "view")
     return selectors.users_visible_to(actor)
 
 
@@ -227,7 +223,7 @@ def user_create(request: HttpRequest, payload: UserIn) -> Any:
 def role_grant(request: HttpRequest, user_id: Id, payload: RoleIn) -> Any:
     actor = _actor(request)
     user = selectors.user_get(actor, user_id)
-    _need(actor, rules.P_ROLES_ASSIGN)
+    account_policy.require(actor, "assign_roles")
     services.role_grant(actor=actor, user=user, role=payload.role)
     return selectors.user_get(actor, user_id)
 
@@ -236,7 +232,7 @@ def role_grant(request: HttpRequest, user_id: Id, payload: RoleIn) -> Any:
 def role_revoke(request: HttpRequest, user_id: Id, role: str) -> Any:
     actor = _actor(request)
     user = selectors.user_get(actor, user_id)
-    _need(actor, rules.P_ROLES_ASSIGN)
+    account_policy.require(actor, "assign_roles")
     if role not in rules.ROLE_LABELS:
         raise ValidationFailed(f"未知角色：{role}", code="role_unknown")
     services.role_revoke(actor=actor, user=user, role=role)
@@ -248,7 +244,7 @@ def role_revoke(request: HttpRequest, user_id: Id, role: str) -> Any:
 )
 def token_list(request: HttpRequest) -> Any:
     actor = _actor(request)
-    _need(actor, rules.P_ROLES_ASSIGN)
+    account_policy.require(actor, "assign_roles")
     return selectors.api_tokens_visible_to(actor)
 
 
@@ -261,7 +257,7 @@ def token_list(request: HttpRequest) -> Any:
 def token_issue(request: HttpRequest, user_id: Id, payload: TokenIn) -> Any:
     actor = _actor(request)
     user = selectors.user_get(actor, user_id)
-    _need(actor, rules.P_ROLES_ASSIGN)
+    account_policy.require(actor, "assign_roles")
     token, raw = services.api_token_issue(actor=actor, user=user, name=payload.name)
     return 201, _token_dict(token) | {"token": raw}
 

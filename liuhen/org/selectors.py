@@ -11,8 +11,7 @@ from django.db.models import QuerySet
 from liuhen.org import rules
 from liuhen.org.errors import NotFound, PermissionDenied
 from liuhen.org.models import Agency, ApiToken, Department, Officer, User
-
-ORG_VIEW_PERMISSIONS = (rules.P_USERS_MANAGE, rules.P_ROLES_ASSIGN, rules.P_ORG_READ)
+from liuhen.org.policies import account_policy
 
 
 def agency_of(user: User) -> Agency | None:
@@ -24,10 +23,10 @@ def _has_agency(user: User) -> bool:
 
 
 def users_visible_to(user: User) -> QuerySet[User]:
-    if not _has_agency(user) or not rules.has_any_permission(user, *ORG_VIEW_PERMISSIONS):
+    if not _has_agency(user):
         return User.objects.none()
     return (
-        User.objects.filter(agency_id=user.agency_id)
+        account_policy.visible(user)
         .select_related("officer", "department")
         .prefetch_related("role_grants")
         .order_by("username")
@@ -37,11 +36,7 @@ def users_visible_to(user: User) -> QuerySet[User]:
 def user_get(viewer: User, user_id: int) -> User:
     """A user of the viewer's agency: another agency's (or none) is not found; refused (403) to a role
     that may not see the agency's users."""
-    user = User.objects.filter(pk=user_id, agency_id=viewer.agency_id).first() if _has_agency(viewer) else None
-    if user is None:
-        raise NotFound("用户不存在或无权查看")
-    if not rules.has_any_permission(viewer, *ORG_VIEW_PERMISSIONS):
-        raise PermissionDenied("无权查看本机关的用户与角色")
+    user = account_policy.get(viewer, user_id)
     return users_visible_to(viewer).get(pk=user.pk)
 
 

@@ -21,21 +21,22 @@ from liuhen.org import rules
 from liuhen.org.errors import (
     CrossAgency,
     OfficerRequired,
-    PermissionDenied,
     RoleConflict,
     TokenInvalid,
     TokenMalformed,
     ValidationFailed,
 )
 from liuhen.org.models import Agency, ApiToken, Department, Officer, RoleGrant, User
+from liuhen.org.policies import account_policy
 from liuhen.policy.loader import get_profile
 
 SYSTEM = None  # actor for set-up steps run by the system itself
 
 
-def _require(actor: User | None, perm: str) -> None:
-    if actor is not None and not rules.has_permission(actor, perm):
-        raise PermissionDenied(f"无权执行此操作（需要权限 {perm}）")
+def _allowed(actor: User | None, action: str) -> None:
+    """The account policy's answer; the system itself (``SYSTEM``, set-up steps) may do everything."""
+    if actor is not SYSTEM:
+        account_policy.require(actor, action)
 
 
 def _same_agency(actor: User | None, agency_id: int | None) -> None:
@@ -65,7 +66,7 @@ def agency_create(
 def department_create(
     *, actor: User | None, agency: Agency, code: str, name: str, is_enforcement: bool = True
 ) -> Department:
-    _require(actor, rules.P_USERS_MANAGE)
+    _allowed(actor, "manage")
     _same_agency(actor, agency.pk)
     with transaction.atomic():
         dept = Department.objects.create(agency=agency, code=code, name=name, is_enforcement=is_enforcement)
@@ -91,7 +92,7 @@ def officer_create(
     certificate_valid_from: date,
     certificate_valid_until: date,
 ) -> Officer:
-    _require(actor, rules.P_USERS_MANAGE)
+    _allowed(actor, "manage")
     _same_agency(actor, agency.pk)
     if department is not None and department.agency_id != agency.pk:
         raise CrossAgency("科室不属于该执法机关")
@@ -144,7 +145,7 @@ def user_create(
     officer: Officer | None = None,
 ) -> User:
     """Create a log-in account in ``agency``. Roles are granted separately by the security admin."""
-    _require(actor, rules.P_USERS_MANAGE)
+    _allowed(actor, "manage")
     _same_agency(actor, agency.pk)
     if not _USERNAME_RE.match(username):
         raise ValidationFailed("用户名须为3至64位字母、数字或 _ . -", code="username_invalid")
@@ -179,7 +180,7 @@ def user_create(
 
 
 def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
-    _require(actor, rules.P_USERS_MANAGE)
+    _allowed(actor, "manage")
     _same_agency(actor, user.agency_id)
     if actor is not None and actor.pk == user.pk and not active:
         raise ValidationFailed("不能停用自己的账号", code="self_deactivation")
@@ -198,7 +199,7 @@ def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
 
 def user_password_set(*, actor: User | None, user: User, password: str) -> User:
     """Set a new password for ``user`` (system administrator). The ledger records that, never the password."""
-    _require(actor, rules.P_USERS_MANAGE)
+    _allowed(actor, "manage")
     _same_agency(actor, user.agency_id)
     try:
         validate_password(password, user)
@@ -213,7 +214,7 @@ def user_password_set(*, actor: User | None, user: User, password: str) -> User:
 
 def role_grant(*, actor: User | None, user: User, role: str) -> RoleGrant:
     """Grant a role (security administrator). Refuses combinations that break 三员分立."""
-    _require(actor, rules.P_ROLES_ASSIGN)
+    _allowed(actor, "assign_roles")
     _same_agency(actor, user.agency_id)
     with transaction.atomic():
         held = set(RoleGrant.objects.select_for_update().filter(user=user).values_list("role", flat=True))
@@ -237,7 +238,7 @@ def role_grant(*, actor: User | None, user: User, role: str) -> RoleGrant:
 
 
 def role_revoke(*, actor: User | None, user: User, role: str) -> None:
-    _require(actor, rules.P_ROLES_ASSIGN)
+    _allowed(actor, "assign_roles")
     _same_agency(actor, user.agency_id)
     with transaction.atomic():
         deleted, _ = RoleGrant.objects.filter(user=user, role=role).delete()
@@ -263,7 +264,7 @@ def _hash_secret(secret: str) -> str:
 
 def api_token_issue(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
     """Issue a token for a machine client acting as ``user``. The full token is shown once only."""
-    _require(actor, rules.P_ROLES_ASSIGN)
+    _allowed(actor, "assign_roles")
     _same_agency(actor, user.agency_id)
     if why := rules.token_holder_refusal(user.role_codes):
         raise ValidationFailed(why, code="token_holder_refused")
@@ -295,7 +296,7 @@ def api_token_issue(*, actor: User | None, user: User, name: str) -> tuple[ApiTo
 
 
 def api_token_revoke(*, actor: User | None, token: ApiToken) -> None:
-    _require(actor, rules.P_ROLES_ASSIGN)
+    _allowed(actor, "assign_roles")
     _same_agency(actor, token.agency_id)
     if token.revoked_at is not None:
         return

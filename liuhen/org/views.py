@@ -29,17 +29,7 @@ from liuhen.org.forms import (
     UserCreateForm,
 )
 from liuhen.org.models import User
-
-DENIED = {
-    rules.P_USERS_MANAGE: "只有系统管理员可以管理科室、执法人员和用户账号",
-    rules.P_ROLES_ASSIGN: "只有安全保密管理员可以授予或撤销角色、签发接口令牌",
-}
-
-
-def _need(request: HttpRequest, *perms: str) -> None:
-    if not rules.has_any_permission(request.user, *perms):
-        reason = DENIED.get(perms[0]) if len(perms) == 1 else None
-        raise PermissionDenied(reason or "您的角色无权访问组织与用户管理")
+from liuhen.org.policies import account_policy
 
 
 def _lookup(fn: Callable[..., Any], request: HttpRequest, pk: int) -> Any:
@@ -73,7 +63,7 @@ def _officer_rows(officers: Any) -> list[dict[str, Any]]:
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    _need(request, *selectors.ORG_VIEW_PERMISSIONS)
+    account_policy.require(request.user, "view")
     user = request.user
     context = {
         "agency": user.agency,
@@ -81,8 +71,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "officer_rows": _officer_rows(selectors.officers_visible_to(user).select_related("user")),
         "users": selectors.users_visible_to(user),
         "tokens": selectors.api_tokens_visible_to(user).filter(revoked_at__isnull=True),
-        "can_manage_users": rules.has_permission(user, rules.P_USERS_MANAGE),
-        "can_assign_roles": rules.has_permission(user, rules.P_ROLES_ASSIGN),
+        "can_manage_users": account_policy.user_can(user, "manage"),
+        "can_assign_roles": account_policy.user_can(user, "assign_roles"),
         "warning_days": rules.CERTIFICATE_WARNING_DAYS,
     }
     return render(request, "org/overview.html", context)
@@ -94,7 +84,7 @@ def _form_page(request: HttpRequest, form: Any, title: str, **extra: Any) -> Htt
 
 @login_required
 def department_create(request: HttpRequest) -> HttpResponse:
-    _need(request, rules.P_USERS_MANAGE)
+    account_policy.require(request.user, "manage")
     form = DepartmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = _run(
@@ -109,7 +99,7 @@ def department_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def officer_create(request: HttpRequest) -> HttpResponse:
-    _need(request, rules.P_USERS_MANAGE)
+    account_policy.require(request.user, "manage")
     form = OfficerForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         done = _run(
@@ -124,7 +114,7 @@ def officer_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def user_create(request: HttpRequest) -> HttpResponse:
-    _need(request, rules.P_USERS_MANAGE)
+    account_policy.require(request.user, "manage")
     form = UserCreateForm(request.POST or None, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -148,15 +138,15 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
-    _need(request, *selectors.ORG_VIEW_PERMISSIONS)
+    account_policy.require(request.user, "view")
     subject: User = _lookup(selectors.user_get, request, user_id)
-    can_assign = rules.has_permission(request.user, rules.P_ROLES_ASSIGN)
+    can_assign = account_policy.user_can(request.user, "assign_roles")
     officer_row = _officer_rows([subject.officer])[0] if subject.officer else None
     context = {
         "subject": subject,
         "officer_row": officer_row,
         "grants": subject.role_grants.select_related("granted_by").order_by("granted_at"),
-        "can_manage_users": rules.has_permission(request.user, rules.P_USERS_MANAGE),
+        "can_manage_users": account_policy.user_can(request.user, "manage"),
         "can_assign_roles": can_assign,
         "role_form": RoleGrantForm() if can_assign else None,
         "token_form": TokenIssueForm() if can_assign else None,
@@ -169,7 +159,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
-    _need(request, rules.P_USERS_MANAGE)
+    account_policy.require(request.user, "manage")
     subject: User = _lookup(selectors.user_get, request, user_id)
     active = request.POST.get("active") == "1"
     _run(
@@ -182,7 +172,7 @@ def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
-    _need(request, rules.P_USERS_MANAGE)
+    account_policy.require(request.user, "manage")
     subject: User = _lookup(selectors.user_get, request, user_id)
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -201,7 +191,7 @@ def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def role_grant(request: HttpRequest, user_id: int) -> HttpResponse:
-    _need(request, rules.P_ROLES_ASSIGN)
+    account_policy.require(request.user, "assign_roles")
     subject: User = _lookup(selectors.user_get, request, user_id)
     form = RoleGrantForm(request.POST)
     if not form.is_valid():
@@ -219,7 +209,7 @@ def role_grant(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def role_revoke(request: HttpRequest, user_id: int) -> HttpResponse:
-    _need(request, rules.P_ROLES_ASSIGN)
+    account_policy.require(request.user, "assign_roles")
     subject: User = _lookup(selectors.user_get, request, user_id)
     role = request.POST.get("role", "")
     if role not in rules.ROLE_LABELS:
@@ -236,7 +226,7 @@ def role_revoke(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def token_issue(request: HttpRequest, user_id: int) -> HttpResponse:
-    _need(request, rules.P_ROLES_ASSIGN)
+    account_policy.require(request.user, "assign_roles")
     subject: User = _lookup(selectors.user_get, request, user_id)
     form = TokenIssueForm(request.POST)
     if not form.is_valid():
@@ -259,7 +249,7 @@ def token_issue(request: HttpRequest, user_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    _need(request, rules.P_ROLES_ASSIGN)
+    account_policy.require(request.user, "assign_roles")
     token = _lookup(selectors.api_token_get, request, token_id)
     _run(
         request,

@@ -18,6 +18,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views import defaults
 
+from liuhen.core.errors import DomainError
+
 logger = logging.getLogger("liuhen.errors")
 
 FALLBACK_500 = (
@@ -76,6 +78,18 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     if _is_api(request):
         return _json(404, "not_found", "接口或对象不存在（请核对地址，接口说明见 /api/docs）")
     return defaults.page_not_found(request, exception)  # 404.html
+
+
+def refused(request: HttpRequest, exception: DomainError) -> HttpResponse:
+    """A refusal of another status (409, 422…) that no view caught: its message, and the way back."""
+    context = {
+        "status": exception.status,
+        "title": "操作未完成",
+        "text": exception.message,
+        "back": _back(request),
+        "keeps_draft": True,
+    }
+    return _standalone("errors/standalone.html", context, exception.status)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

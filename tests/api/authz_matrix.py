@@ -199,9 +199,11 @@ ORG = {
 
 # The audit trail's proofs and verification runs: the audit administrator and supervisors.
 AUDIT = only(AUDIT_ADMIN, SUPERVISOR)
+# Checkpoints and the public key (sizes and hashes; witnesses fetch them without logging in): as the pages.
+CHECKPOINT_READERS = only(AUDIT_ADMIN, SUPERVISOR, SYSTEM_ADMIN, SECURITY_ADMIN)
 LEDGER = {
-    "liuhen_ledger_api_checkpoint_latest": Entry(None, AUDIT, business=False),
-    "liuhen_ledger_api_public_key": Entry(None, AUDIT, business=False),
+    "liuhen_ledger_api_checkpoint_latest": Entry(None, CHECKPOINT_READERS, business=False),
+    "liuhen_ledger_api_public_key": Entry(None, CHECKPOINT_READERS, business=False),
     "liuhen_ledger_api_event_proof": Entry("event", AUDIT, business=False),
     "liuhen_ledger_api_verification_start": Entry(None, AUDIT, business=False, body={"sample": 0.0}),
     "liuhen_ledger_api_verification_latest": Entry(None, AUDIT, business=False),

@@ -77,8 +77,10 @@ def _build_agency(code: str, folder: Path) -> AgencyWorld:
     from liuhen.devices.models import Device
     from liuhen.documents.models import Delivery
     from liuhen.ledger.models import Event
-    from liuhen.media import services as media
-    from liuhen.media import sessions
+    from liuhen.media.continuity import sessions
+    from liuhen.media.ingest import originals as media
+    from liuhen.media.ingest.processing import av_record_probe
+    from liuhen.media.ingest.uploads import upload_create
     from liuhen.media.tests import mediafiles
     from liuhen.org.models import Agency, ApiToken, User
     from liuhen.org.services import api_token_issue
@@ -123,7 +125,7 @@ def _build_agency(code: str, folder: Path) -> AgencyWorld:
             target=media.Target(case=case, stage_id=case.stage),
             device_serial=f"{code.upper()}-DSJ-0001",
         )
-    media.av_record_probe(record_id=rec.pk)
+    av_record_probe(record_id=rec.pk)
     w.ids["av_record"] = rec.pk
     w.ids["retention_record"] = str(rec.pk)
     w.params["retention_record"] = {"object_type": "av_record"}
@@ -134,7 +136,7 @@ def _build_agency(code: str, folder: Path) -> AgencyWorld:
     w.ids["device"] = device.pk
     w.ids["device_serial"] = device.serial
 
-    upload = media.upload_create(actor=officer, length=16)
+    upload = upload_create(actor=officer, length=16)
     w.ids["upload"] = upload.pk
 
     closed = drive_to_close(staff, staff.open("inspection", title="已结案的检查"))

@@ -75,9 +75,36 @@ def test_403_page__chinese_with_a_way_back(client, make_agency, make_user):
     assert response.status_code == 403 and "无权" in page and "返回首页" in page
 
 
+@pytest.mark.django_db
+def test_uncaught_refusal_on_a_page__its_status_and_message_not_a_500(client, make_agency, make_user):
+    """A permission policy's refusal that a view lets through (the ledger's trail, asked by an officer)
+    is the 403 page with the policy's Chinese reason, through DomainErrorMiddleware."""
+    officer = make_user(make_agency("err-mw", "dongxihu-culture"), Role.OFFICER)
+    client.force_login(officer)
+    response = client.get("/ledger/audit/")
+    page = response.content.decode()
+    assert response.status_code == 403 and "返回首页" in page
+    assert "审计" in page  # the policy's reason names who may see the trail
+
+
+def test_uncaught_refusal_of_another_status__standalone_page_with_the_way_back(rf):
+    from liuhen.core.errors import DomainError
+    from liuhen.portal.middleware import DomainErrorMiddleware
+
+    class Conflict(DomainError):
+        code, status, message = "demo_conflict", 409, "案件已被他人修改，请刷新后重试"
+
+    request = rf.post("/cases/1/act", HTTP_REFERER="/cases/1/")
+    response = DomainErrorMiddleware(lambda r: None).process_exception(request, Conflict())
+    page = response.content.decode()
+    assert response.status_code == 409 and "案件已被他人修改" in page and "/cases/1/" in page
+    api = rf.get("/api/cases/1")
+    assert DomainErrorMiddleware(lambda r: None).process_exception(api, Conflict()) is None
+
+
 def test_500_page__needs_neither_the_database_nor_the_user(rf):
     """No django_db mark: a query would raise here, as would touching the user or the session."""
-    from liuhen.core import error_pages
+    from liuhen.portal import error_pages
 
     request = rf.get("/cases/")
     request.user = SimpleLazyObject(lambda: 1 / 0)  # the session or the database is what failed
@@ -101,7 +128,7 @@ def test_api_paths__errors_outside_the_api_are_json_too(client, path, status, co
 
 
 def test_api_paths__500_is_json(rf):
-    from liuhen.core import error_pages
+    from liuhen.portal import error_pages
 
     response = error_pages.server_error(rf.get("/api/uploads/abc"))
     assert response.status_code == 500 and response["Content-Type"].startswith("application/json")
