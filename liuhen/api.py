@@ -18,13 +18,18 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from liuhen.cases.api import router as cases_router
 from liuhen.archive.casefiles.api import router as archive_router
 from liuhen.archive.discs.api import router as discs_router
 from liuhen.archive.retention.api import router as retention_router
+from liuhen.cases.api import router as cases_router
 from liuhen.core.errors import DomainError
+from liuhen.devices.api import router as devices_router
 from liuhen.documents.api import router as documents_router
 from liuhen.documents.delivery.api import router as deliveries_router
+from liuhen.ledger.api import router as ledger_router
+from liuhen.media.api import av_router
+from liuhen.media.api import router as media_router
+from liuhen.org.api import router as org_router
 from liuhen.org.services import api_token_authenticate
 from liuhen.policy.api import router as policy_router
 from liuhen.policy.calendar.api import router as calendar_router
@@ -150,12 +155,6 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from liuhen.devices.api import router as devices_router
-    from liuhen.ledger.api import router as ledger_router
-    from liuhen.media.api import router as media_router
-    from liuhen.media.api_capture import router as av_router
-    from liuhen.org.api import router as org_router
-
     api.add_router("/org/", org_router)
     api.add_router("/ledger/", ledger_router)
     api.add_router("/policy/", policy_router)

@@ -40,30 +40,9 @@ SKIPPED = ("testing", "tests")  # test helpers and the project-wide tests
 
 LAYER_OF = {app: n for n, apps in enumerate(LAYERS) for app in apps}
 
-# What the code did before the layout followed the layers, one line each, to be paid off and never
-# added to: the tests below fail on a violation not listed here *and* on a listed one that is gone
-# (then delete its line). The file is empty when the layout is done.
-DEBT_FILE = Path(__file__).with_name("layer_debt.txt")
 
-
-def _debt(kind: str) -> set[str]:
-    if not DEBT_FILE.exists():
-        return set()
-    prefix = f"{kind}: "
-    lines = DEBT_FILE.read_text(encoding="utf-8").splitlines()
-    return {line[len(prefix) :] for line in lines if line.startswith(prefix)}
-
-
-def _against_debt(kind: str, found: set[str], what: str) -> None:
-    debt = _debt(kind)
-    new, paid = sorted(found - debt), sorted(debt - found)
-    message = ""
-    if new:
-        message += f"{len(new)} new {what} (docs/architecture.md):\n" + "\n".join(new) + "\n"
-    if paid:
-        message += f"{len(paid)} {what} no longer found: delete these lines from {DEBT_FILE.name}:\n"
-        message += "\n".join(f"{kind}: {line}" for line in paid)
-    assert not message, message
+def _assert_none(found: set[str], what: str) -> None:
+    assert not found, f"{len(found)} {what} (docs/architecture.md):\n" + "\n".join(sorted(found))
 
 
 @dataclass(frozen=True)
@@ -154,7 +133,7 @@ def test_no_app_imports_upward_or_sideways():
             continue
         if source in STANDALONE or target in STANDALONE or LAYER_OF[target] >= LAYER_OF[source]:
             wrong.add(f"{imp.source} -> {imp.target}")
-    _against_debt("upward", wrong, "imports against the layers")
+    _assert_none(wrong, "imports against the layers")
 
 
 def test_project_code_is_imported_at_module_level_only():
@@ -166,7 +145,7 @@ def test_project_code_is_imported_at_module_level_only():
         and imp.in_function is not None
         and not (imp.source.endswith("apps.py") and imp.in_function.split(".")[0] == "ready")
     }
-    _against_debt("function-level", wrong, "function-level imports of project code")
+    _assert_none(wrong, "function-level imports of project code")
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -214,7 +193,7 @@ def test_no_module_cycles():
         if imp.target in modules and imp.target != source and not imp.target.startswith(source + "."):
             graph[source].add(imp.target)
     cycles = {" <-> ".join(c) for c in _cycles(graph)}
-    _against_debt("cycle", cycles, "circles of modules that import each other")
+    _assert_none(cycles, "circles of modules that import each other")
 
 
 @pytest.mark.parametrize("name", STANDALONE)
