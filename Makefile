@@ -48,9 +48,10 @@ test-sqlite: setup
 	@echo "==== SQLite 测试轮 SQLite pass ===="
 	env -u DATABASE_URL LIUHEN_TRACEABILITY_WRITE=1 $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
-# The suite without browser journeys on a throwaway PostgreSQL cluster (tests marked postgres run only here).
+# The suite without browser journeys and the fresh-clone test on a throwaway PostgreSQL cluster (tests marked
+# postgres run only here).
 test-postgres: setup
-	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not e2e" -p no:cacheprovider $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not e2e and not clone" -p no:cacheprovider $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) -m benchmarks $(BENCH)
