@@ -53,7 +53,7 @@ P_AUDIT_READ = "audit.read"  # read the ledger / audit trail
 P_CASES_WORK = "cases.work"  # handle enforcement cases (later issues refine this)
 P_SUPERVISE = "supervision.read"
 P_DEVICES_MANAGE = "devices.manage"  # register, assign, return, repair and retire recording devices
-# Retention (issue 7): see retention periods and holds; lengthen a record's retention; set and lift
+# Retention: see retention periods and holds; lengthen a record's retention; set and lift
 # legal holds (冻结); propose disposal batches. Approving a batch is for the roles its profile names.
 P_RETENTION_READ = "retention.read"
 P_RETENTION_EXTEND = "retention.extend"
@@ -98,7 +98,7 @@ def has_any_permission(user: HasRoles, *perms: str) -> bool:
     return any(has_permission(user, p) for p in perms)
 
 
-# Additive grants (issue 7, retention): kept apart so the table above stays readable.
+# Retention grants, kept apart so the table above stays readable.
 _RETENTION_GRANTS: dict[str, frozenset[str]] = {
     Role.OFFICER: frozenset({P_RETENTION_READ, P_RETENTION_EXTEND}),
     Role.DEPARTMENT_HEAD: frozenset({P_RETENTION_READ, P_RETENTION_EXTEND}),

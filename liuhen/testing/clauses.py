@@ -1,4 +1,4 @@
-"""Pytest plugin: clause traceability (issue 2 item 9).
+"""Pytest plugin: clause traceability.
 
 A test names the obligations it proves with ``@pytest.mark.clause("<id>", ...)``; the ids come from
 ``regulations/clauses.yaml``. This plugin
@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 
 WRITE_ENV = "LIUHEN_TRACEABILITY_WRITE"
 USER_PROPERTY = "liuhen_clauses"  # how a worker's clause ids reach the controller under pytest-xdist
@@ -88,13 +89,8 @@ def default_catalogue_path(rootpath: Path) -> Path:
     """settings.REGULATIONS_DIR when Django is configured, else LIUHEN_REGULATIONS_DIR, else the
     repository's own ``regulations/``."""
     folder: Path | None = None
-    try:
-        from django.conf import settings
-
-        if settings.configured:
-            folder = Path(getattr(settings, "REGULATIONS_DIR", "")) or None
-    except ImportError:  # pragma: no cover - Django is a dependency of the project
-        pass
+    if settings.configured:
+        folder = Path(getattr(settings, "REGULATIONS_DIR", "")) or None
     if folder is None:
         env = os.environ.get("LIUHEN_REGULATIONS_DIR")
         folder = Path(env) if env else rootpath / "regulations"

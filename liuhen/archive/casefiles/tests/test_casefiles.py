@@ -22,6 +22,7 @@ from liuhen.ledger.models import Event
 from liuhen.ledger.records import verify_records
 from liuhen.media.tests.avhelpers import clip
 from liuhen.org.rules import Role
+from liuhen.policy.calendar.workdays import next_working_day
 from liuhen.testing.cases import drive_to_close
 
 START = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
@@ -59,7 +60,9 @@ def test_case_file__full_penalty_case_archived(staff_for, make_user, tmp_path, p
     assert cf.status == CaseFileStatus.ASSEMBLING
     assert cf.due_on == (archiving.due_on if archiving else None)
     if profile == "dongxihu-culture":
-        assert cf.due_on is not None and (cf.due_on - case.closed_at.date()).days in (29, 30, 31)
+        # 30 days from the closing day in Beijing, a due date on a rest day moved to the next working day
+        closed = timezone.localdate(case.closed_at)
+        assert cf.due_on == next_working_day(closed + dt.timedelta(days=30)).due
 
     cf = assembly.case_file_assemble(actor=keeper, case=case)
     assert cf.status == CaseFileStatus.CHECKED, cf.check_report
