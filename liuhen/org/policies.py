@@ -24,7 +24,7 @@ NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
     # action: (permissions, any of which allows it; the refusal naming who does it)
     "view": (
         ORG_VIEW_PERMISSIONS,
-        "您的角色无权查看本机关的组织与用户（系统管理员、安全保密管理员和有组织查看权限的人员可以查看）",
+        "您的角色无权访问组织与用户管理（系统管理员、安全保密管理员和有组织查看权限的人员可以查看）",
     ),
     "manage": ((rules.P_USERS_MANAGE,), "只有系统管理员可以管理科室、执法人员和用户账号（需要权限 org.users.manage）"),
     "assign_roles": (
