@@ -74,11 +74,11 @@ class StageAv:
         return bool(self.usable or self.full_claims or self.exemption)
 
 
-def _not_counted(record: MediaRecord) -> list[str]:
+def _not_counted(record: MediaRecord, case_has_handlers: bool | None = None) -> list[str]:
     """Why a linked record does not count as the stage's AV: unusable (empty, unreadable), or not
     labelled with case number, party and handler (store-av-tagging)."""
     out = record_problems(record)
-    missing = tagging_missing(record)
+    missing = tagging_missing(record, case_has_handlers=case_has_handlers)
     if missing:
         out.append(f"未标明{'、'.join(missing)}")
     return out
@@ -86,7 +86,8 @@ def _not_counted(record: MediaRecord) -> list[str]:
 
 def stage_av_state(case: Case, profile: Profile, stage: Stage) -> StageAv:
     records = records_linked(case, stage.id)
-    unusable = {r.pk: p for r in records if (p := _not_counted(r))}
+    has_handlers = case.handlers.exists() if records else None
+    unusable = {r.pk: p for r in records if (p := _not_counted(r, has_handlers))}
     claims = claims_of(case, stage.id)
     tolerance = profile.av_rules.gap_tolerance_seconds
     return StageAv(

@@ -35,6 +35,17 @@ from liuhen.policy.schema import Profile
 UNUSABLE_FLAGS = frozenset({Flag.EMPTY.value, Flag.UNREADABLE.value})
 FOLLOW_UP_ALL = frozenset({Role.DEPARTMENT_HEAD, Role.AGENCY_HEAD, Role.RECORDS_KEEPER})
 KEEP: Any = object()  # "leave as it is" for an optional argument that may also be None
+# Where :func:`records_linked` leaves each record's current capture row (None: none yet), read in place of
+# a query by the functions below that take ``capture=KEEP``. A write (``capture._write``) always asks the
+# database (``current_capture``).
+_PRELOADED = "_liuhen_current_capture"
+
+
+def _capture_of(record: MediaRecord, capture: Any) -> CaptureMetadata | None:
+    if capture is not KEEP:
+        return capture
+    preloaded = getattr(record, _PRELOADED, KEEP)
+    return current_capture(record) if preloaded is KEEP else preloaded
 
 
 def shown(value: dt.datetime | None) -> str:
@@ -60,7 +71,7 @@ def capture_history(record: MediaRecord) -> list[CaptureMetadata]:
 
 def effective_link(record: MediaRecord, capture: CaptureMetadata | Any | None = KEEP) -> tuple[Case | None, str]:
     """The case and stage the record is tied to now (see the module docstring)."""
-    capture = current_capture(record) if capture is KEEP else capture
+    capture = _capture_of(record, capture)
     if capture is not None:
         return capture.case, capture.stage_id
     return record.case, record.stage_id
@@ -87,7 +98,7 @@ class Timing:
 
 
 def record_timing(record: MediaRecord, capture: CaptureMetadata | Any | None = KEEP) -> Timing:
-    capture = current_capture(record) if capture is KEEP else capture
+    capture = _capture_of(record, capture)
     probe = probe_of(record)
     duration = probe.duration if probe is not None and probe.readable and probe.duration is not None else None
     if probe is not None and probe.media_created_at is not None:
@@ -135,11 +146,14 @@ def record_problems(record: MediaRecord) -> list[str]:
     return out
 
 
-def tagging_missing(record: MediaRecord, capture: CaptureMetadata | Any | None = KEEP) -> list[str]:
+def tagging_missing(
+    record: MediaRecord, capture: CaptureMetadata | Any | None = KEEP, *, case_has_handlers: bool | None = None
+) -> list[str]:
     """What a stored recording is not yet labelled with (store-av-tagging): 案号 (a case link), 当事人
     (entered, else the case's party) and 承办人 (the camera officer or officers entered, else the
-    case's handlers). Nothing is rejected for it: the original is kept and listed for follow-up."""
-    capture = current_capture(record) if capture is KEEP else capture
+    case's handlers). Nothing is rejected for it: the original is kept and listed for follow-up.
+    ``case_has_handlers``: whether the linked case has handlers, when the caller already knows."""
+    capture = _capture_of(record, capture)
     case, _ = effective_link(record, capture)
     if case is None:
         return ["案号", "当事人", "承办人"]
@@ -147,7 +161,7 @@ def tagging_missing(record: MediaRecord, capture: CaptureMetadata | Any | None =
     if not ((capture.party if capture else "") or case.party_name):
         missing.append("当事人")
     has_officer = capture is not None and (capture.camera_officer_id or capture.officers)
-    if not has_officer and not case.handlers.exists():
+    if not has_officer and not (case.handlers.exists() if case_has_handlers is None else case_has_handlers):
         missing.append("承办人")
     return missing
 
@@ -163,13 +177,24 @@ def records_untagged(user: Any) -> list[MediaRecord]:
 
 
 def records_linked(case: Case, stage_id: str | None = None) -> list[MediaRecord]:
-    """The case's records (effective link), optionally of one stage, in recording order."""
+    """The case's records (effective link), optionally of one stage, in recording order. Each comes with
+    its current capture row (and ``case`` where linked to this case) already loaded: three queries in all."""
     ids = set(CaptureMetadata.objects.filter(case=case, superseded_by__isnull=True).values_list("record_id", flat=True))
-    candidates = MediaRecord.objects.filter(Q(case=case) | Q(pk__in=ids)).select_related("probe").order_by("id")
+    candidates = list(MediaRecord.objects.filter(Q(case=case) | Q(pk__in=ids)).select_related("probe").order_by("id"))
+    current: dict[int, CaptureMetadata] = {}
+    rows = CaptureMetadata.objects.filter(record__in=[rec.pk for rec in candidates], superseded_by__isnull=True)
+    for row in rows.order_by("-id"):
+        current.setdefault(row.record_id, row)  # as current_capture: the newest row not superseded
     out = []
     for rec in candidates:
-        linked_case, linked_stage = effective_link(rec)
-        if linked_case is not None and linked_case.pk == case.pk and (stage_id is None or linked_stage == stage_id):
+        capture = current.get(rec.pk)
+        linked_case_id, linked_stage = (capture.case_id, capture.stage_id) if capture else (rec.case_id, rec.stage_id)
+        if linked_case_id == case.pk and (stage_id is None or linked_stage == stage_id):
+            if capture is not None:
+                capture.case = case
+            if rec.case_id == case.pk:
+                rec.case = case
+            setattr(rec, _PRELOADED, capture)
             out.append(rec)
     return out
 
